@@ -1,0 +1,108 @@
+# ledgerbridge (业财桥) — everything starts here.
+#   make demo    generate the demo sources, build the warehouse, open the app
+#   make test    run the test suite
+# Needs only python3 and make; uv is bootstrapped into .tools/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.ledgerbridge-synced
+UV_VERSION ?= 0.13.9
+
+SCALE      ?= 10
+BENCH_ARGS ?= --scale $(SCALE)
+PYTEST_ARGS ?=
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_VERSION_CHECK := false
+export RUNTIME__DLTHUB_TELEMETRY := false
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+.PHONY: help setup browser demo test bench lint clean distclean
+
+help:
+	@echo "make setup    install the pinned environment (.venv) with uv"
+	@echo "make demo     simulate sources, build the warehouse, serve the app"
+	@echo "make test     run the tests (installs chromium for browser tests if possible)"
+	@echo "make bench    benchmark a full run (SCALE=$(SCALE), or BENCH_ARGS=...)"
+	@echo "make lint     ruff check"
+	@echo "make clean    remove generated data, warehouse and build output"
+
+# --- environment -----------------------------------------------------------
+
+$(UV):
+	@echo "==> bootstrapping uv $(UV_VERSION) into $(TOOLS)/"
+	@rm -rf $(TOOLS)
+	@if ! $(PYTHON) -m venv $(TOOLS) >/dev/null 2>&1; then \
+	  rm -rf $(TOOLS); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> python3 -m venv needs python3-venv; installing it"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+	  fi; \
+	  $(PYTHON) -m venv $(TOOLS) || { echo "error: '$(PYTHON) -m venv' failed; install python3-venv" >&2; exit 1; }; \
+	fi
+	@$(TOOLS)/bin/pip install -q "uv==$(UV_VERSION)"
+	@$(UV) --version
+
+$(STAMP): $(UV) uv.lock pyproject.toml
+	@echo "==> uv sync --frozen"
+	@$(UV) sync --frozen
+	@touch $@
+
+setup: $(STAMP)
+
+# --- headless browser for the UI tests (optional) --------------------------
+
+browser:
+	@if [ -x /usr/bin/chromium ] && compgen -G "/usr/share/fonts/opentype/noto/NotoSansCJK*" >/dev/null; then \
+	  exit 0; \
+	fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "warning: chromium not installed (need root and apt-get); browser tests will be skipped" >&2; exit 0; \
+	fi; \
+	echo "==> installing chromium and CJK fonts (apt-get)"; \
+	if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; then \
+	  echo "==> chromium installed at /usr/bin/chromium"; \
+	else \
+	  echo "warning: could not install chromium; browser tests will be skipped" >&2; \
+	fi
+
+# --- product ---------------------------------------------------------------
+
+demo: setup
+	$(BIN)/ledgerbridge simulate
+	@if $(BIN)/ledgerbridge run --help >/dev/null 2>&1; then \
+	  $(BIN)/ledgerbridge run; \
+	else echo "note: 'ledgerbridge run' is not available in this build; skipping"; fi
+	@if $(BIN)/ledgerbridge serve --help >/dev/null 2>&1; then \
+	  $(BIN)/ledgerbridge serve; \
+	else echo "note: 'ledgerbridge serve' is not available in this build; skipping"; fi
+
+bench: setup
+	@if $(BIN)/ledgerbridge bench --help >/dev/null 2>&1; then \
+	  $(BIN)/ledgerbridge bench $(BENCH_ARGS); \
+	else echo "error: 'ledgerbridge bench' is not available in this build" >&2; exit 1; fi
+
+# --- quality ---------------------------------------------------------------
+
+test: setup browser
+	$(BIN)/pytest -q -p no:cacheprovider --timeout=600 $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf dbt_project/target dbt_project/logs logs test-output .pytest_cache .ruff_cache
+	@if [ -d data ]; then \
+	  find data -mindepth 1 -maxdepth 1 ! -name README.md ! -name fixtures -exec rm -rf {} +; \
+	fi
+	find . -path ./$(VENV) -prune -o -path ./$(TOOLS) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,144 @@
+"""The ``ledgerbridge`` command line: parse options, call the library, print.
+
+Errors the user can act on (``LedgerbridgeError``, unreadable files, refused
+connections) are reported as one red ``error: ...`` line and exit code 2;
+``--debug`` (or ``LEDGERBRIDGE_DEBUG=1``) shows the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from ledgerbridge import console as out
+from ledgerbridge.errors import LedgerbridgeError
+from ledgerbridge.paths import sources_dir
+
+#: Exceptions reported as one line (with exit code 2) instead of a traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (LedgerbridgeError, OSError, ConnectionError)
+ERROR_EXIT_CODE = 2
+
+
+class _Group(TyperGroup):
+    """Runs every subcommand under one error policy (see module docstring)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            if ctx.params.get("debug"):
+                out.print_traceback(exc)
+            else:
+                out.print_error(exc)
+            raise typer.Exit(ERROR_EXIT_CODE) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="ledgerbridge",
+    help="ledgerbridge (业财桥): ERP, GL and expense data in one reconciled warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", envvar="LEDGERBRIDGE_DEBUG", help="Show full tracebacks on errors."),
+    ] = False,
+) -> None:
+    """ledgerbridge (业财桥): ERP, GL and expense data in one reconciled warehouse."""
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """``YYYY-MM-DD`` -> date; a clear one-line error for anything else."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise LedgerbridgeError(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+@app.command()
+def simulate(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 42,
+    scale: Annotated[float, typer.Option(help="Data volume multiplier (1.0 = a small company).")] = 1.0,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the generated sources  [default: data/sources]"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Last business day of the simulated history."),
+    ] = None,
+    erp_url: Annotated[
+        str | None,
+        typer.Option(
+            "--erp-url",
+            envvar="LEDGERBRIDGE_ERP_URL",
+            help="Also write the ERP tables to this SQLAlchemy URL (e.g. postgresql://…).",
+        ),
+    ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Serve the expense API from the output folder afterwards.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Expense API host (with --serve).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Expense API port (with --serve).")] = 8765,
+    token: Annotated[
+        str,
+        typer.Option(envvar="LEDGERBRIDGE_EXPENSE_TOKEN", help="Expense API bearer token (with --serve)."),
+    ] = "demo-token",
+) -> None:
+    """Generate the three demo source systems: ERP database, GL exports, expense API data."""
+    as_of_date = parse_date(as_of, "--as-of")
+    if not scale > 0:
+        raise LedgerbridgeError(f"--scale: must be greater than 0, got {scale}")
+    target = (out_dir or sources_dir()).expanduser()
+
+    try:
+        from ledgerbridge.simulator import SimulationConfig
+        from ledgerbridge.simulator import simulate as run_simulation
+    except ImportError as exc:
+        raise LedgerbridgeError(f"the simulator is not available: {exc}") from exc
+
+    config = SimulationConfig(seed=seed, scale=scale, out=target, as_of=as_of_date, erp_url=erp_url)
+    out.print_info(f"Simulating sources (seed {seed}, scale {scale:g}) into {target}")
+    with out.status("simulating…"):
+        summary = run_simulation(config, progress=out.step_reporter())
+
+    out.print_summary(
+        "Generated sources",
+        summary.tables,
+        caption=f"{out.format_seconds(summary.seconds)} · peak memory {summary.peak_memory_mb:,.0f} MB",
+    )
+    where = Path(summary.out)
+    entries = sorted(p.name + ("/" if p.is_dir() else "") for p in where.iterdir()) if where.is_dir() else []
+    out.print_success(f"Sources written to {where}")
+    if entries:
+        out.print_info("  " + "  ".join(entries))
+    if erp_url:
+        out.print_info(f"ERP database also written to {out.redact_url(erp_url)}")
+
+    if serve:
+        try:
+            from ledgerbridge.expense_api.server import serve_forever
+        except ImportError as exc:
+            raise LedgerbridgeError(f"the expense API server is not available: {exc}") from exc
+        out.print_info(f"Expense API on http://{host}:{port} (bearer token from --token); Ctrl+C stops it")
+        try:
+            serve_forever(where, host, port, token)
+        except KeyboardInterrupt:
+            out.print_info("Expense API stopped")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
