@@ -1,0 +1,114 @@
+"""The expense system's store: Parquet files that the demo API serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ledgerbridge.simulator.calendar import NEVER, to_date
+from ledgerbridge.simulator.money import to_text
+from ledgerbridge.simulator.snapshot import MASTER_UPDATED, Snapshot
+from ledgerbridge.simulator.world import World
+
+BAD_EXPENSE_ROWS = [("expense_claims", "missing_key"), ("expense_claim_lines", "malformed_date"),
+                    ("vat_invoices", "unknown_currency")]
+
+
+def _date(day: np.ndarray) -> np.ndarray:
+    day = np.asarray(day)
+    text = np.datetime_as_string(to_date(np.where(day < NEVER, day, 0)))
+    return np.where(day < NEVER, text, None)
+
+
+def _money(cents) -> pa.Array:
+    return pa.array(to_text(np.asarray(cents, np.int64)), pa.string()).cast(pa.decimal128(18, 2))
+
+
+def expense_tables(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
+    """Entities of the expense API at the snapshot (money still in cents)."""
+    m, x = world.master, snap.expense
+    c, ln, inv, ap = x["expense_claims"], x["expense_claim_lines"], x["vat_invoices"], x["approval_steps"]
+    return {
+        "departments": m.departments.assign(updated_at=MASTER_UPDATED),
+        "employees": m.employees.assign(updated_at=MASTER_UPDATED),
+        "expense_claims": pd.DataFrame({
+            "claim_id": c["claim_id"], "org_code": c["org_code"], "employee_code": c["employee_code"],
+            "dept_code": c["dept_code"], "claim_date": _date(c["claim_day"]), "approved_date": _date(c["approve_day"]),
+            "paid_date": _date(c["paid_day"]), "currency": c["currency"], "gross_amount": c["gross"],
+            "status": c["status"], "updated_at": c["updated_at"]}),
+        "expense_claim_lines": pd.DataFrame({
+            "claim_id": ln["claim_id"], "line_no": ln["line_no"], "expense_type": ln["expense_type"],
+            "expense_date": _date(ln["expense_day"]), "invoice_id": ln["invoice_id"], "amount": ln["amount"],
+            "description": ln["description"], "updated_at": ln["updated_at"]}),
+        "vat_invoices": pd.DataFrame({
+            "invoice_id": inv["invoice_id"], "invoice_code": inv["invoice_code"],
+            "invoice_number": inv["invoice_number"], "invoice_type": inv["invoice_type"],
+            "seller_name": inv["seller_name"], "seller_tax_id": inv["seller_tax_id"],
+            "issue_date": _date(inv["issue_day"]), "currency": inv["currency"], "amount": inv["amount"],
+            "tax_amount": inv["tax_amount"], "total_amount": inv["total_amount"], "updated_at": inv["updated_at"]}),
+        "approval_steps": pd.DataFrame({
+            "claim_id": ap["claim_id"], "step_no": ap["step_no"], "approver_code": ap["approver_code"],
+            "action": ap["action"], "acted_at": ap["updated_at"], "updated_at": ap["updated_at"]}),
+    }
+
+
+def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> list[dict]:
+    """Malformed records the expense system lets through; returns their ground truth."""
+    rng = np.random.default_rng([world.seed, 62])
+    truth = []
+    for entity, reason in BAD_EXPENSE_ROWS:
+        for i in range(max(1, int(round(2 * world.scale)))):
+            created = int(rng.integers(0, 364))
+            pick = float(rng.random())
+            df = tables[entity]
+            if created > a or df.empty:
+                continue
+            row = df.iloc[int(pick * len(df))].copy()
+            row["updated_at"] = np.datetime64(to_date(np.array([created]))[0], "s") + np.timedelta64(50000, "s")
+            if entity == "expense_claims":
+                row["claim_id"], row["status"] = None, "submitted"
+                key = f"(no claim_id) employee {row['employee_code']} {row['claim_date']}"
+            elif entity == "expense_claim_lines":
+                row["line_no"] = 90 + i
+                row["expense_date"] = f"2025/{i % 12 + 1}/3{i % 9}"
+                key = f"{row['claim_id']}/{row['line_no']}"
+            else:
+                row["invoice_id"] = f"INV9{i:07d}"
+                row["currency"] = "XYZ"
+                key = row["invoice_id"]
+            tables[entity] = pd.concat([df, row.to_frame().T], ignore_index=True)
+            truth.append({"anomaly": "bad_row", "system": "expense", "org": None, "source": entity,
+                          "record_key": key, "expected_status": "quarantine", "reason": reason,
+                          "detail": f"{entity} record {key}: {reason.replace('_', ' ')}"})
+    return truth
+
+
+MONEY = {"expense_claims": ["gross_amount"], "expense_claim_lines": ["amount"],
+         "vat_invoices": ["amount", "tax_amount", "total_amount"]}
+
+
+def write_expense(tables: dict[str, pd.DataFrame], out: Path) -> dict[str, int]:
+    """One Parquet file per entity; decimals as decimal128(18,2), timestamps in seconds."""
+    folder = out / "expense"
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for entity, df in tables.items():
+        cols = {}
+        for c in df.columns:
+            if c in MONEY.get(entity, []):
+                cols[c] = _money(df[c].to_numpy())
+            elif c in ("updated_at", "acted_at"):
+                cols[c] = pa.array(pd.to_datetime(df[c]).to_numpy().astype("datetime64[s]"), pa.timestamp("s"))
+            elif c in ("line_no", "step_no"):
+                cols[c] = pa.array(df[c].astype(np.int64).to_numpy(), pa.int64())
+            else:
+                cols[c] = pa.array(df[c].astype(object).where(df[c].notna(), None).tolist(), pa.string())
+        tmp = folder / f".{entity}.parquet.tmp"
+        pq.write_table(pa.table(cols), tmp)
+        tmp.replace(folder / f"{entity}.parquet")
+        counts[entity] = len(df)
+    return counts

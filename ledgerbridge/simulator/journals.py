@@ -1,0 +1,89 @@
+"""Journals with no business document: opening balances, payroll, depreciation, bank fees,
+interest, and the planted orphan postings on control accounts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ledgerbridge.simulator.calendar import HORIZON_DAYS, period_end_day, period_start_day
+from ledgerbridge.simulator.master import ORGS, MasterData
+
+MANUAL_KEY_BASE = 10**12
+ORPHAN_KEY_BASE = 2 * 10**12
+
+# (name, [(account, side, share of the amount)], day rule, monthly amount in CNY, voucher kind)
+RECURRING = [
+    ("计提工资 Payroll accrual", [("660206", "D", 0.6), ("660106", "D", 0.4), ("2211", "C", 1.0)], "end", 900_000, "转"),
+    ("发放工资 Payroll paid", [("2211", "D", 1.0), ("100201", "C", 1.0)], "next10", 900_000, "付"),
+    ("计提折旧 Depreciation", [("660207", "D", 1.0), ("1602", "C", 1.0)], "end", 120_000, "转"),
+    ("银行手续费 Bank fees", [("660303", "D", 1.0), ("100201", "C", 1.0)], "mid", 1_800, "付"),
+    ("计提利息 Interest accrual", [("660301", "D", 1.0), ("2231", "C", 1.0)], "end", 40_000, "转"),
+]
+OPENING = [("100201", "D", 0.7), ("1601", "D", 0.3), ("4001", "C", 1.0)]
+
+
+def _lines(key, org, day, summary, legs, amount, word, employee=None, customer=None, supplier=None):
+    rows = []
+    for order, (acct, side, share) in enumerate(legs):
+        amt = int(round(amount * share))
+        rows.append((key, org, day, summary, "", acct, side, amt, amt, None, 1_000_000,
+                     supplier if acct in ("220201", "220202") else None,
+                     customer if acct == "1122" else None,
+                     employee if acct == "2241" or acct.startswith("66") and employee else None,
+                     None, order, word))
+    # Keep the voucher balanced to the cent whatever the shares.
+    debit = sum(r[8] for r in rows if r[6] == "D")
+    credit = sum(r[8] for r in rows if r[6] == "C")
+    last = rows[-1]
+    fix = debit - credit if last[6] == "C" else credit - debit
+    rows[-1] = last[:7] + (last[7] + fix, last[8] + fix) + last[9:]
+    return rows
+
+
+COLUMNS = ["voucher_key", "org_code", "day", "summary", "reference", "account_code", "side", "amount_original",
+           "amount_base", "currency", "rate_micro", "supplier_code", "customer_code", "employee_code", "dept_code",
+           "leg_order", "voucher_word"]
+
+
+def manual_journals(seed: int, scale: float) -> pd.DataFrame:
+    """Recurring journals per org and month (scaled with the volume), and the opening balances."""
+    rng = np.random.default_rng([seed, 50])
+    rows, key = [], MANUAL_KEY_BASE
+    for org, share, base in ORGS[["org_code", "volume_share", "base_currency"]].itertuples(index=False):
+        fx = 7.0 if base == "USD" else 1.0
+        opening = int(round(80_000_000 * share * max(scale, 0.1) / fx)) * 100
+        rows += _lines(key, org, 0, "期初余额 Opening balances", OPENING, opening, "转")
+        key += 1
+        for m in range(12):
+            for name, legs, rule, monthly, word in RECURRING:
+                day = {"end": period_end_day(m), "mid": period_start_day(m) + 14,
+                       "next10": period_start_day(m + 1) + 9}[rule]
+                if day >= HORIZON_DAYS:
+                    continue
+                amount = int(round(monthly * share * max(scale, 0.1) / fx * rng.uniform(0.9, 1.1) * 100))
+                rows += _lines(key, org, int(day), name, legs, amount, word)
+                key += 1
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def orphan_postings(seed: int, n: int, master: MasterData) -> pd.DataFrame:
+    """Control-account journals with no business document behind them (planted)."""
+    rng = np.random.default_rng([seed, 51])
+    kinds = [
+        ("调整应收账款", [("1122", "D", 1.0), ("6001", "C", 1.0)], "customer"),
+        ("补记应付服务费", [("660205", "D", 1.0), ("220201", "C", 1.0)], "supplier"),
+        ("补提差旅费", [("660201", "D", 1.0), ("2241", "C", 1.0)], "employee"),
+    ]
+    rows = []
+    for i in range(n):
+        summary, legs, party = kinds[i % len(kinds)]
+        org = ORGS["org_code"].to_numpy()[rng.integers(0, 2)]  # mainland orgs
+        day = int(rng.integers(0, HORIZON_DAYS - 1))
+        amount = int(rng.integers(5, 400)) * 10_000  # round adjustments, in cents
+        emp = master.employees[master.employees["org_code"] == org]["employee_code"].to_numpy()
+        rows += _lines(ORPHAN_KEY_BASE + i, org, day, summary, legs, amount, "转",
+                       customer=master.customers["customer_code"].to_numpy()[rng.integers(0, len(master.customers))],
+                       supplier=master.suppliers["supplier_code"].to_numpy()[rng.integers(0, len(master.suppliers))],
+                       employee=emp[rng.integers(0, len(emp))] if party == "employee" else None)
+    return pd.DataFrame(rows, columns=COLUMNS)
