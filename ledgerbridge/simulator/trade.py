@@ -198,6 +198,8 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     settled = (rng.random(ni) < 0.88) & (s_day < HORIZON_DAYS)
     cancel = (~settled) & (rng.random(ni) < 0.15)
     invoices["cancel_day"] = np.where(cancel, np.minimum(i_day + rng.integers(3, 30, ni), NEVER), NEVER)
+    # A cancelled invoice is not amended: its updated_at is the day it was cancelled.
+    invoices["amend_day"] = np.where(cancel, NEVER, invoices["amend_day"])
     s_src = np.flatnonzero(settled)
     ns = len(s_src)
     s_cur = i_cur[s_src]
