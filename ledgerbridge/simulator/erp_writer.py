@@ -127,6 +127,53 @@ def plant_bad_rows(frames: dict[str, pd.DataFrame], world: World, a: int) -> lis
     return truth
 
 
+INSERT_CHUNK = 20_000  # rows per executemany call
+
+
+def _column_values(s: pd.Series) -> list:
+    """A column as native Python values (None for missing), as a DBAPI driver binds them."""
+    values = s.to_numpy(dtype=object)
+    missing = s.isna().to_numpy()
+    if missing.any():
+        values[missing] = None
+    if s.dtype == object:  # mixed columns (planted rows) may hold NumPy scalars
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return list(values)
+
+
+def _timestamps(s: pd.Series, dialect: str) -> list:
+    """Timestamps as the SQLAlchemy dialect binds them: SQLite stores text, the others datetimes."""
+    ts = pd.to_datetime(s)
+    if dialect == "sqlite":  # SQLAlchemy's SQLite DATETIME storage format
+        text = np.char.replace(np.datetime_as_string(ts.to_numpy().astype("datetime64[us]"), unit="us"), "T", " ")
+        values = text.astype(object)
+    else:
+        values = ts.dt.to_pydatetime().astype(object)
+    values[ts.isna().to_numpy()] = None
+    return list(values)
+
+
+def _insert_rows(con: sa.Connection, table: sa.Table, rows: list[tuple]) -> None:
+    """executemany of plain tuples on the raw DBAPI connection, chunked."""
+    dialect = con.dialect
+    prep = dialect.identifier_preparer
+    cols = ", ".join(prep.quote(c.name) for c in table.columns)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    head = f"INSERT INTO {prep.format_table(table)} ({cols}) VALUES "
+    cursor = con.connection.dbapi_connection.cursor()
+    try:
+        if dialect.driver == "psycopg2":  # executemany is one round trip per row there
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor, head + "%s", rows, page_size=1000)
+            return
+        sql = head + "(" + ", ".join([mark] * len(table.columns)) + ")"
+        for i in range(0, len(rows), INSERT_CHUNK):
+            cursor.executemany(sql, rows[i:i + INSERT_CHUNK])
+    finally:
+        cursor.close()
+
+
 def write_erp(frames: dict[str, pd.DataFrame], url: str) -> None:
     """(Re)create the ERP tables at a SQLAlchemy URL and load the frames."""
     engine = sa.create_engine(url)
@@ -134,14 +181,20 @@ def write_erp(frames: dict[str, pd.DataFrame], url: str) -> None:
     with engine.begin() as con:
         md.drop_all(con)
         md.create_all(con)
+        money = {t: set(money_columns(t)) for t in TABLES}
         for table, (_, cols) in TABLES.items():
-            df = frames[table][[c for c, _ in cols]].copy()
-            for c in money_columns(table):
-                df[c] = df[c].astype(np.int64) / (10_000 if c == "tax_rate" else 100)
-            df["updated_at"] = pd.to_datetime(df["updated_at"]).dt.to_pydatetime()
-            records = df.astype(object).where(df.notna(), None).to_dict("records")
-            if records:
-                con.execute(md.tables[table].insert(), records)
+            df = frames[table]
+            if df.empty:
+                continue
+            columns = []
+            for c, _kind in cols:
+                if c in money[table]:
+                    columns.append(_column_values(df[c].astype(np.int64) / (10_000 if c == "tax_rate" else 100)))
+                elif c == "updated_at":
+                    columns.append(_timestamps(df[c], con.dialect.name))
+                else:
+                    columns.append(_column_values(df[c]))
+            _insert_rows(con, md.tables[table], list(zip(*columns, strict=True)))
     engine.dispose()
 
 

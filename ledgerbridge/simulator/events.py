@@ -30,7 +30,7 @@ def _frame(**cols) -> pd.DataFrame:
 
 
 def _bank(currency: np.ndarray) -> np.ndarray:
-    return np.array([BANK_BY_CURRENCY[c][1] for c in currency], dtype=object)
+    return pd.Series(currency, dtype=object).map({c: a for c, (_, a) in BANK_BY_CURRENCY.items()}).to_numpy(object)
 
 
 def build_events(purchase: TradeChain, sales: TradeChain, expenses: ExpenseSystem,

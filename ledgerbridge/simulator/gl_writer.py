@@ -41,17 +41,28 @@ def _xlsx(headers: list[str], rows: pd.DataFrame, numeric: set[str]) -> bytes:
     wb.set_properties({"created": FIXED_TIME})
     ws = wb.add_worksheet("Sheet1")
     ws.write_row(0, 0, headers)
-    cols = [rows[h].to_numpy() for h in headers]
-    for c, (h, values) in enumerate(zip(headers, cols, strict=True)):
-        for r, v in enumerate(values, start=1):
-            if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
-                continue
-            if h in numeric:
-                ws.write_number(r, c, float(v))
-            else:
-                ws.write_string(r, c, str(v))
+    # Column by column (the order fixes the shared-string table, hence the bytes), through the
+    # undecorated writers: the public ones re-parse A1 notation on every call.
+    write_number = getattr(ws, "_write_number", ws.write_number)
+    write_string = getattr(ws, "_write_string", ws.write_string)
+    for c, h in enumerate(headers):
+        values = rows[h].tolist()
+        if h in numeric:
+            for r, v in enumerate(values, start=1):
+                if v is not None and v == v and v != "":  # skip None, NaN and empty cells
+                    write_number(r, c, float(v))
+        else:
+            for r, v in enumerate(values, start=1):
+                if v is not None and v == v and v != "":
+                    write_string(r, c, v if v.__class__ is str else str(v))
     wb.close()
     return buf.getvalue()
+
+
+def _gl_code(erp_code: pd.Series, codes: dict[str, str]) -> pd.Series:
+    """ERP party codes -> the GL's codes (a code without a mapping stays as it is)."""
+    gl = erp_code.map(codes)
+    return gl.where(gl.notna(), erp_code)
 
 
 def voucher_frame(lines: pd.DataFrame, world: World, codes: dict[str, str]) -> pd.DataFrame:
@@ -67,8 +78,8 @@ def voucher_frame(lines: pd.DataFrame, world: World, codes: dict[str, str]) -> p
         "原币金额": to_text(lines["amount_original"].to_numpy()),
         "借方": np.where(debit != 0, to_text(debit), ""), "贷方": np.where(credit != 0, to_text(credit), ""),
         "汇率": np.char.mod("%.6f", lines["rate_micro"].to_numpy() / 1e6),
-        "供应商": lines["supplier_code"].map(lambda c: codes.get(c, c)),
-        "客户": lines["customer_code"].map(lambda c: codes.get(c, c)),
+        "供应商": _gl_code(lines["supplier_code"], codes),
+        "客户": _gl_code(lines["customer_code"], codes),
         "职员": lines["employee_code"], "部门": lines["dept_code"], "参考信息": lines["reference"],
         "制单人": lines["preparer"],
     }).fillna("")
@@ -133,10 +144,11 @@ def write_gl(world: World, snap: Snapshot, out: Path) -> tuple[dict[str, int], l
         else:
             write_if_changed(path, _xlsx(VOUCHER_HEADERS, rows, {"原币金额", "借方", "贷方", "汇率", "凭证号", "分录号"}))
 
+    last_period = max(lines["period"].unique().tolist(), default="2025-01")
     rates = snap.rates
     rates = rates.assign(period=period_of(((rates["rate_date"] - pd.Timestamp("2025-01-01")).dt.days).to_numpy()))
     for period, r in rates.groupby("period"):
-        if period > max(lines["period"], default="2025-01"):
+        if period > last_period:
             continue
         data = pd.DataFrame({"日期": r["rate_date"].dt.strftime("%Y-%m-%d"), "原币": r["from_currency"],
                              "目标币": r["to_currency"], "汇率": np.char.mod("%.6f", r["rate_micro"].to_numpy() / 1e6)})

@@ -76,12 +76,13 @@ def orphan_postings(seed: int, n: int, master: MasterData) -> pd.DataFrame:
         ("补提差旅费", [("660201", "D", 1.0), ("2241", "C", 1.0)], "employee"),
     ]
     rows = []
+    emp_of_org = {o: e["employee_code"].to_numpy() for o, e in master.employees.groupby("org_code")}
     for i in range(n):
         summary, legs, party = kinds[i % len(kinds)]
         org = ORGS["org_code"].to_numpy()[rng.integers(0, 2)]  # mainland orgs
         day = int(rng.integers(0, HORIZON_DAYS - 1))
         amount = int(rng.integers(5, 400)) * 10_000  # round adjustments, in cents
-        emp = master.employees[master.employees["org_code"] == org]["employee_code"].to_numpy()
+        emp = emp_of_org.get(org, np.array([], dtype=object))
         rows += _lines(ORPHAN_KEY_BASE + i, org, day, summary, legs, amount, "转",
                        customer=master.customers["customer_code"].to_numpy()[rng.integers(0, len(master.customers))],
                        supplier=master.suppliers["supplier_code"].to_numpy()[rng.integers(0, len(master.suppliers))],

@@ -197,8 +197,8 @@ def build_master(seed: int, scale: float) -> MasterData:
 
     n_emp = int(round(90 * size))
     emp_org = rng.choice(ORGS["org_code"].to_numpy(), n_emp, p=ORGS["volume_share"].to_numpy())
-    emp_dept = [departments[departments["org_code"] == o]["dept_code"].to_numpy()[k % 8]
-                for o, k in zip(emp_org, rng.integers(0, 8, n_emp), strict=True)]
+    dept_of_org = {o: d["dept_code"].to_numpy() for o, d in departments.groupby("org_code")}
+    emp_dept = [dept_of_org[o][k % 8] for o, k in zip(emp_org, rng.integers(0, 8, n_emp), strict=True)]
     s = rng.integers(0, len(names.SURNAMES), n_emp)
     g = rng.integers(0, len(names.GIVEN), n_emp)
     wf = rng.integers(0, len(names.WESTERN_FIRST), n_emp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ledgerbridge.simulator.calendar import HORIZON_DAYS, period_index, period_start_day
+from ledgerbridge.simulator.calendar import period_index, period_start_day
 from ledgerbridge.simulator.master import EXPENSE_ACCOUNT_SUFFIX, MasterData
 from ledgerbridge.simulator.money import convert, tax_of
 
@@ -117,10 +117,15 @@ def _leg_frame(ev: pd.DataFrame, account, side: str, basis: str, order: int, par
     })
 
 
-def _mistype(doc_no: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Drop one digit of the number: a typo that never names another document."""
+def _mistype(doc_no: np.ndarray, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Drop one digit of the numbers in ``where``: a typo that never names another document.
+
+    The random positions are drawn for every row, so the draws do not depend on ``where``."""
     pos = rng.integers(4, 9, len(doc_no))
-    return np.array([d[:-p] + d[len(d) - p + 1:] for d, p in zip(doc_no, pos, strict=True)], dtype=object)
+    out = doc_no.copy()
+    idx = np.flatnonzero(where)
+    out[idx] = [d[:-p] + d[len(d) - p + 1:] for d, p in zip(doc_no[idx], pos[idx], strict=True)]
+    return out
 
 
 def _texts(p: pd.DataFrame, anomaly: pd.Series, party_names: pd.Series, rng: np.random.Generator):
@@ -131,7 +136,7 @@ def _texts(p: pd.DataFrame, anomaly: pd.Series, party_names: pd.Series, rng: np.
     party = p["supplier_code"].fillna(p["customer_code"]).fillna(p["employee_code"]).map(party_names).fillna("")
     ref = p["doc_no"].to_numpy().astype(object)
     a = anomaly.to_numpy()
-    ref = np.where(a == "reference_mistyped", _mistype(ref, rng), ref)
+    ref = _mistype(ref, a == "reference_mistyped", rng)
     ref = np.where(np.isin(a, ["reference_missing", "ambiguous_pair"]), "", ref)
     rev = np.where(p["is_reversal"].to_numpy(), np.where(abroad, "Reversal ", "冲销 "), "")
     summary = np.char.add(np.char.add(np.char.add(rev.astype(str), label.astype(str)), " "),

@@ -61,6 +61,12 @@ def _lifecycle(rng: np.random.Generator, day: np.ndarray, draft_lag_max: int = 3
             "cancel_day": np.full(len(day), NEVER), "amend_day": np.full(len(day), NEVER)}
 
 
+def _bank_accounts(currency: np.ndarray, org: np.ndarray) -> list[str]:
+    """The paying/receiving bank account per row: bank-currency-org number (ICBC-CNY-01)."""
+    prefix = pd.Series(currency, dtype=object).map({c: f"{b}-{c}-" for c, (b, _) in BANK_BY_CURRENCY.items()})
+    return (prefix + pd.Series(org, dtype=object).str[-2:]).tolist()
+
+
 def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -> TradeChain:
     """Generate one chain for all orgs. ``rate(day, from, to)`` gives rate_micro."""
     rng = np.random.default_rng([seed, 10 if side.name == "purchase" else 11])
@@ -207,8 +213,7 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
         "doc_no": doc_numbers(side.settle_prefix, np.arange(1, ns + 1)), "org_code": f_org[i_src][s_src],
         "party_code": party[f_idx][i_src][s_src], "invoice_no": invoices["doc_no"].to_numpy()[s_src],
         "day": s_day[s_src], "currency": s_cur, "amount": (i_net + i_tax)[s_src],
-        "bank_account": [f"{BANK_BY_CURRENCY[c][0]}-{c}-{o[-2:]}" for c, o in
-                         zip(s_cur, f_org[i_src][s_src], strict=True)],
+        "bank_account": _bank_accounts(s_cur, f_org[i_src][s_src]),
         "rate_micro": rate(s_day[s_src], s_cur, f_base_cur[i_src][s_src]),
         **_lifecycle(rng, s_day[s_src]),
     })
