@@ -1,0 +1,40 @@
+with
+
+source as (
+
+    select * from {{ source('erp', 'goods_receipts') }}
+
+),
+
+renamed as (
+
+    select
+
+        -- ids and codes
+        {{ clean_code('gr_no') }} as gr_no,
+        {{ clean_code('org_code') }} as org_code,
+        {{ clean_code('po_no') }} as po_no,
+        {{ clean_code('supplier_code') }} as supplier_code,
+        {{ clean_code('currency') }} as currency,
+        {{ clean_code('material_group') }} as material_group,
+        -- amounts
+        {{ money('net_amount') }} as net_amount,
+        -- dates
+        cast(receipt_date as date) as receipt_date,
+        -- status
+        lower(trim(status)) as status,
+        -- timestamps
+        cast(updated_at as timestamp) as updated_at,
+        -- document flags
+        lower(trim(status)) = 'approved' as is_approved,
+        lower(trim(status)) = 'cancelled' as is_cancelled,
+        lower(trim(status)) = 'draft' as is_draft,
+        case when lower(trim(status)) = 'cancelled' then cast(updated_at as date) end as cancelled_date,
+        -- lineage
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed

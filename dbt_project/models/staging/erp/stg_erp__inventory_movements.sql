@@ -1,0 +1,40 @@
+with
+
+source as (
+
+    select * from {{ source('erp', 'inventory_movements') }}
+
+),
+
+renamed as (
+
+    select
+
+        -- ids and codes
+        {{ clean_code('movement_id') }} as movement_id,
+        {{ clean_code('org_code') }} as org_code,
+        {{ clean_code('material_code') }} as material_code,
+        {{ clean_code('movement_type') }} as movement_type,
+        {{ clean_code('document_no') }} as document_no,
+        -- amounts
+        {{ quantity('quantity') }} as quantity,
+        {{ money('amount_base') }} as amount_base,
+        -- dates
+        cast(movement_date as date) as movement_date,
+        -- status
+        lower(trim(status)) as status,
+        -- timestamps
+        cast(updated_at as timestamp) as updated_at,
+        -- document flags
+        lower(trim(status)) = 'approved' as is_approved,
+        lower(trim(status)) = 'cancelled' as is_cancelled,
+        lower(trim(status)) = 'draft' as is_draft,
+        case when lower(trim(status)) = 'cancelled' then cast(updated_at as date) end as cancelled_date,
+        -- lineage
+        _dlt_load_id as load_id
+
+    from source
+
+)
+
+select * from renamed
