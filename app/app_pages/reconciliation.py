@@ -1,0 +1,133 @@
+"""Reconciliation workbench: status summary, account bridge, exceptions, trend."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.lib import charts, fmt, ui
+from app.lib import queries as Q
+from app.lib import warehouse as wh
+from app.lib.i18n import get_lang, t
+
+st.title(t("page_recon"))
+ui.guard()
+f = ui.filters("rc")
+statuses = st.multiselect(
+    t("status"), Q.EXCEPTION_STATUSES, default=list(Q.EXCEPTION_STATUSES), key="rc_status"
+)
+search = st.text_input(t("search"), key="rc_search").strip()
+f["statuses"] = statuses or list(Q.EXCEPTION_STATUSES)
+reqs = Q.page_requests("recon", f)
+reqs[2] = (
+    "recon_exceptions",
+    (Q.period_end(f["p1"]).isoformat(), f["orgs"], f["p0"], f["p1"], f["statuses"], search, search),
+)
+summary, bridge, exceptions, trend = wh.fetch_many(reqs)
+
+summary = ui.result(summary)
+if summary is not None:
+    by_status = summary.groupby("recon_status", as_index=False)[
+        ["item_count", "business_amount", "gl_amount", "difference"]
+    ].sum()
+    by_status["_o"] = by_status["recon_status"].map({s: i for i, s in enumerate(Q.RECON_STATUSES)})
+    by_status = by_status.sort_values("_o").drop(columns="_o")
+    st.subheader(t("by_status"))
+    cols = st.columns(min(4, max(1, len(by_status))))
+    for i, r in enumerate(by_status.itertuples()):
+        with cols[i % len(cols)]:
+            st.metric(
+                r.recon_status, f"{int(r.item_count):,}", help=f"{t('amount')}: {fmt.money(r.difference)}"
+            )
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(
+            charts.bar(by_status, "recon_status", "item_count", f"{t('by_status')} · {t('count')}"),
+            key="rc_status_count",
+        )
+    with c2:
+        exc_only = summary[summary["recon_status"] != "matched"]
+        by_acct = exc_only.groupby(["control_account", "recon_status"], as_index=False)["item_count"].sum()
+        if not by_acct.empty:
+            st.plotly_chart(
+                charts.bar(
+                    by_acct,
+                    "control_account",
+                    "item_count",
+                    t("by_account"),
+                    color="recon_status",
+                    barmode="stack",
+                ),
+                key="rc_by_account",
+            )
+    ui.table(by_status, "rc_by_status", "recon_by_status")
+    with st.expander(f"{t('by_status')} × {t('org')} × {t('period')} × {t('control_account')}"):
+        ui.table(summary, "rc_summary", "recon_summary")
+
+st.subheader(t("bridge"))
+bridge = ui.result(bridge)
+if bridge is not None and not bridge.empty:
+    b1, b2 = st.columns(2)
+    with b1:
+        borg = st.selectbox(t("org"), sorted(bridge["org_code"].unique()), key="rc_bridge_org")
+    with b2:
+        accts = sorted(bridge.loc[bridge["org_code"] == borg, "control_account"].astype(str).unique())
+        bacct = st.selectbox(t("control_account"), accts, key="rc_bridge_account")
+    row = bridge[(bridge["org_code"] == borg) & (bridge["control_account"].astype(str) == bacct)].iloc[0]
+    start = next((c for c in ("subledger_closing", "subledger_balance") if c in bridge.columns), None)
+    end = next((c for c in ("gl_closing", "gl_balance") if c in bridge.columns), None)
+    cats = [c for c in Q.RECON_STATUSES[1:] if c in bridge.columns] + (
+        ["unexplained"] if "unexplained" in bridge.columns else []
+    )
+    if start and end:
+        steps = [(t("subledger_closing"), float(row[start] or 0))]
+        steps += [(c if c != "unexplained" else t("unexplained"), float(row[c] or 0)) for c in cats]
+        steps.append((t("gl_closing"), float(row[end] or 0)))
+        st.plotly_chart(
+            charts.waterfall(steps, f"{borg} · {bacct} · {f['p1']}", steps[0][0], steps[-1][0]),
+            key="rc_waterfall",
+        )
+        st.caption(
+            f"{t('subledger_closing')} {fmt.money(row[start])} → {t('gl_closing')} {fmt.money(row[end])}"
+            + (f" · {t('unexplained')} {fmt.money(row['unexplained'])}" if "unexplained" in cats else "")
+        )
+    ui.table(bridge, "rc_bridge", f"recon_bridge_{f['p1']}")
+elif bridge is not None:
+    st.info(t("no_data"))
+
+st.subheader(t("exceptions"))
+exceptions = ui.result(exceptions)
+if exceptions is not None:
+    reason = "reason_zh" if get_lang() == "zh" else "reason_en"
+    biz = ["business_document_no", "event_type", "event_date", "business_amount_base"]
+    gl = ["gl_voucher_no", "gl_amount_base"]
+    order = [
+        "recon_status",
+        "org_code",
+        "period",
+        "control_account",
+        *biz,
+        *gl,
+        "difference",
+        "age_days",
+        reason,
+        "match_tier",
+    ]
+    view = exceptions[[c for c in order if c in exceptions.columns]]
+    st.caption(
+        f"{t('business_side')}: {', '.join(biz)} | {t('gl_side')}: {', '.join(gl)} · "
+        f"{t('age_days')} @ {Q.period_end(f['p1'])}"
+    )
+    ui.table(view, "rc_exceptions", f"recon_exceptions_{f['p0']}_{f['p1']}")
+
+st.subheader(t("open_trend"))
+trend = ui.result(trend)
+if trend is not None and not trend.empty:
+    st.plotly_chart(
+        charts.status_bars(trend, "period", "open_count", "recon_status", t("open_trend")), key="rc_trend"
+    )
+    pivot = trend.pivot_table(
+        index="period", columns="recon_status", values="open_count", aggfunc="sum", fill_value=0
+    ).reset_index()
+    pivot.columns = [str(c) for c in pivot.columns]
+    ui.table(pd.DataFrame(pivot), "rc_trend_table", "recon_open_trend")

@@ -1,0 +1,1 @@
+"""Shared app library: data access, SQL, charts, formatting, i18n, downloads."""
