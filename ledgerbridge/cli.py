@@ -140,5 +140,48 @@ def simulate(
             out.print_info("Expense API stopped")
 
 
+@app.command()
+def ingest(
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Load only this source (erp, finance, expense); repeatable."),
+    ] = None,
+    sources_dir_opt: Annotated[
+        Path | None,
+        typer.Option("--sources-dir", help="Folder with the demo sources  [default: data/sources]"),
+    ] = None,
+    raw: Annotated[
+        Path | None, typer.Option("--raw", help="Raw DuckDB file to load into  [default: data/raw.duckdb]")
+    ] = None,
+) -> None:
+    """Load the ERP database, the GL exports and the expense API into the raw DuckDB file."""
+    try:
+        from ingestion import run_ingest
+    except ImportError as exc:
+        raise LedgerbridgeError(f"ingestion is not available: {exc}") from exc
+
+    def summary(report: Any) -> None:
+        rows = []
+        for s in report.sources:
+            for t in s.tables:
+                rows.append([f"{s.source}.{t.table}", t.rows, t.quarantined, "", ""])
+            rate = s.rows / s.seconds if s.seconds and s.status == "success" else 0
+            rows.append([f"{s.source} ({s.status})", s.rows, s.quarantined, out.format_seconds(s.seconds),
+                         f"{rate:,.0f}" if s.status == "success" else "-"])
+        out.print_table("Ingestion", ["table", "rows", "quarantined", "seconds", "rows/s"], rows)
+
+    out.print_info(f"Ingesting {', '.join(source) if source else 'all sources'}")
+    try:
+        with out.status("ingesting…"):
+            report = run_ingest(source or None, sources_dir=sources_dir_opt, raw_path=raw,
+                                progress=out.step_reporter())
+    except LedgerbridgeError as exc:
+        if getattr(exc, "report", None) is not None:
+            summary(exc.report)
+        raise
+    summary(report)
+    out.print_success(f"Loaded into {report.raw_path} in {out.format_seconds(report.seconds)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

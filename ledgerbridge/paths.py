@@ -21,3 +21,13 @@ def sources_dir() -> Path:
 def warehouse_path() -> Path:
     """The published warehouse that the app and analysts read."""
     return Path(os.environ.get("LEDGERBRIDGE_WAREHOUSE", data_dir() / "warehouse.duckdb"))
+
+
+def raw_path() -> Path:
+    """The raw DuckDB file that ingestion (dlt) loads into (override with LEDGERBRIDGE_RAW)."""
+    return Path(os.environ.get("LEDGERBRIDGE_RAW", data_dir() / "raw.duckdb"))
+
+
+def pipelines_dir() -> Path:
+    """dlt's working folder (pipeline state, load packages), inside the data folder."""
+    return data_dir() / ".dlt_pipelines"

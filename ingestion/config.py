@@ -1,0 +1,196 @@
+"""Ingestion configuration: `.dlt/config.toml`, `.dlt/secrets.toml`, environment variables and
+the GL column mapping file, turned into plain table specs the sources run on.
+
+Precedence for a value: environment variable (dlt style, ``SOURCES__ERP__URL``) >
+``.dlt/secrets.toml`` > ``.dlt/config.toml`` > built-in default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ledgerbridge.errors import LedgerbridgeError
+from ledgerbridge.paths import PROJECT_ROOT
+
+#: Column kinds -> Arrow types (and thereby DuckDB types).
+KIND_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "int": pa.int64(),
+    "money": pa.decimal128(18, 2),
+    "qty": pa.decimal128(18, 3),
+    "rate": pa.decimal128(6, 4),
+    "fx": pa.decimal128(18, 6),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+}
+
+SOURCE_NAMES = ("erp", "finance", "expense")
+
+
+def config_dir() -> Path:
+    """The folder holding config.toml / secrets.toml (override with LEDGERBRIDGE_DLT_DIR)."""
+    return Path(os.environ.get("LEDGERBRIDGE_DLT_DIR", PROJECT_ROOT / ".dlt"))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LedgerbridgeError(f"cannot read {path}: {exc}") from exc
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+@dataclass
+class TableSpec:
+    """One raw table: keys, cursor, column kinds and validation rules."""
+
+    source: str
+    name: str
+    primary_key: list[str]
+    kinds: dict[str, str]  # column -> kind, for every column the contract knows
+    cursor: str | None = "updated_at"
+    non_negative: list[str] = field(default_factory=list)
+    currency_columns: list[str] = field(default_factory=list)
+    known_currencies: list[str] = field(default_factory=list)
+    date_formats: list[str] = field(default_factory=lambda: ["%Y-%m-%d"])
+    record_key: str | None = None
+    zero_if_empty: list[str] = field(default_factory=list)
+    merge_key: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def kind(self, column: str) -> str:
+        return self.kinds.get(column, "text")
+
+    def arrow_type(self, column: str) -> pa.DataType:
+        return KIND_TYPES[self.kind(column)]
+
+    def dlt_columns(self, present: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """dlt column hints (types with precision/scale) for the columns we know."""
+        hints: dict[str, dict[str, Any]] = {}
+        for col in present or list(self.kinds):
+            kind = self.kind(col)
+            t = KIND_TYPES[kind]
+            if pa.types.is_decimal(t):
+                hints[col] = {"data_type": "decimal", "precision": t.precision, "scale": t.scale}
+            elif kind == "date":
+                hints[col] = {"data_type": "date"}
+            elif kind == "timestamp":
+                hints[col] = {"data_type": "timestamp", "timezone": False}
+            elif kind == "int":
+                hints[col] = {"data_type": "bigint"}
+            else:
+                hints[col] = {"data_type": "text"}
+        if self.cursor and self.cursor in hints:
+            hints[self.cursor]["dedup_sort"] = "desc"
+        return hints
+
+
+class IngestConfig:
+    """The merged configuration of all sources."""
+
+    def __init__(self, raw: dict[str, Any], base_dir: Path) -> None:
+        self.raw = raw
+        self.base_dir = base_dir
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> IngestConfig:
+        d = directory or config_dir()
+        raw = _deep_merge(_read_toml(d / "config.toml"), _read_toml(d / "secrets.toml"))
+        if not raw.get("sources"):
+            raise LedgerbridgeError(f"no [sources] configured in {d / 'config.toml'}")
+        return cls(raw, d.parent)
+
+    # -- plain values -----------------------------------------------------------------------
+
+    @property
+    def source_order(self) -> list[str]:
+        return list(self.raw.get("ledgerbridge", {}).get("sources", SOURCE_NAMES))
+
+    def source(self, name: str) -> dict[str, Any]:
+        try:
+            return self.raw["sources"][name]
+        except KeyError:
+            raise LedgerbridgeError(f"{name}: no [sources.{name}] section in the configuration") from None
+
+    def value(self, source: str, key: str, default: Any = None) -> Any:
+        """A source option; the env var SOURCES__<SOURCE>__<KEY> wins over the files."""
+        env = os.environ.get(f"SOURCES__{source.upper()}__{key.upper()}")
+        if env not in (None, ""):
+            return env
+        value = self.source(source).get(key, default)
+        return default if value in (None, "") else value
+
+    @cached_property
+    def validation(self) -> dict[str, Any]:
+        return self.raw.get("ledgerbridge", {}).get("validation", {})
+
+    @cached_property
+    def kinds(self) -> dict[str, str]:
+        kinds = dict(self.raw.get("ledgerbridge", {}).get("types", {}))
+        for col, kind in kinds.items():
+            if kind not in KIND_TYPES:
+                raise LedgerbridgeError(f"config: column {col!r} has unknown kind {kind!r}")
+        return kinds
+
+    def mapping(self, section: str) -> dict[str, str]:
+        rel = self.source("finance").get("mapping_file", "ingestion/mappings/gl_columns.toml")
+        path = Path(rel) if Path(rel).is_absolute() else self.base_dir / rel
+        data = _read_toml(path)
+        if section not in data:
+            raise LedgerbridgeError(f"finance: no [{section}] section in the column mapping {path}")
+        return dict(data[section])
+
+    # -- table specs ------------------------------------------------------------------------
+
+    def tables(self, source: str) -> list[TableSpec]:
+        section = "endpoints" if source == "expense" else "tables"
+        entries = self.source(source).get(section, {})
+        v = self.validation
+        specs = []
+        for name, opts in entries.items():
+            kinds = dict(self.kinds)
+            extra = opts.get("columns", {})
+            for col, kind in extra.items():
+                if kind not in KIND_TYPES:
+                    raise LedgerbridgeError(f"{source}.{name}: column {col!r} has unknown kind {kind!r}")
+            kinds.update(extra)
+            if source == "finance":
+                # GL tables know exactly the columns of their mapping (+ the file they came from)
+                mapped = list(dict.fromkeys(self.mapping(opts.get("mapping", name)).values()))
+                kinds = {c: kinds.get(c, "text") for c in [*mapped, "source_file"]}
+            pk = opts.get("primary_key")
+            if not pk:
+                raise LedgerbridgeError(f"{source}.{name}: primary_key is required in the configuration")
+            specs.append(
+                TableSpec(
+                    source=source,
+                    name=name,
+                    primary_key=[pk] if isinstance(pk, str) else list(pk),
+                    kinds=kinds,
+                    cursor=opts.get("cursor", None if source == "finance" else "updated_at") or None,
+                    non_negative=list(opts.get("non_negative", [])),
+                    currency_columns=list(v.get("currency_columns", ["currency"])),
+                    known_currencies=list(v.get("known_currencies", ["CNY", "USD", "EUR"])),
+                    date_formats=list(v.get("date_formats", ["%Y-%m-%d"])),
+                    record_key=opts.get("record_key"),
+                    zero_if_empty=list(opts.get("zero_if_empty", [])),
+                    merge_key=opts.get("merge_key"),
+                    options=dict(opts),
+                )
+            )
+        return specs

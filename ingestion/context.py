@@ -1,0 +1,36 @@
+"""Per-run bookkeeping shared by the sources: rows, quarantined rows and time per table."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from ingestion.config import TableSpec
+from ingestion.validate import conform
+
+
+class SourceReadError(Exception):
+    """A source could not be read; the message is one line naming what failed."""
+
+
+@dataclass
+class RunContext:
+    source: str
+    rows: Counter = field(default_factory=Counter)
+    quarantined: Counter = field(default_factory=Counter)
+    seconds: defaultdict = field(default_factory=lambda: defaultdict(float))
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+
+    def conform(self, table: pa.Table, spec: TableSpec, location: str) -> pa.Table:
+        """Validate one batch, keep its bad rows for the quarantine, count, return the good rows."""
+        t0 = time.perf_counter()
+        good, bad = conform(table, spec, location)
+        self.rows[spec.name] += good.num_rows
+        self.quarantined[spec.name] += len(bad)
+        self.quarantine.extend(bad)
+        self.seconds[spec.name] += time.perf_counter() - t0
+        return good
