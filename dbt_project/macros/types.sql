@@ -21,3 +21,8 @@
 {% macro clean_text(expr) -%}
     nullif(trim(cast({{ expr }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
+
+{#- A ratio rounded to 4 places; null when the denominator is 0 or null. -#}
+{% macro ratio(numerator, denominator) -%}
+    cast(round(cast({{ numerator }} as decimal(38, 10)) / nullif({{ denominator }}, 0), 4) as decimal(12, 4))
+{%- endmacro %}
