@@ -99,6 +99,7 @@ def plant_bad_rows(frames: dict[str, pd.DataFrame], world: World, a: int) -> lis
     truth = []
     for table, reason in BAD_ERP_ROWS:
         df = frames[table]
+        bad_rows = []
         for i in range(n):
             created = int(rng.integers(0, 364))
             if created > a or df.empty:
@@ -120,10 +121,12 @@ def plant_bad_rows(frames: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 row["invoice_no"] = f"SINV259{i:05d}"
                 row["currency"] = "XYZ"
                 row["status"], key = "draft", row["invoice_no"]
-            frames[table] = pd.concat([frames[table], row.to_frame().T], ignore_index=True)
+            bad_rows.append(row.to_frame().T)
             truth.append({"anomaly": "bad_row", "system": "erp", "org": row.get("org_code"), "source": table,
                           "record_key": key, "expected_status": "quarantine", "reason": reason,
                           "detail": f"{table} row {key}: {reason.replace('_', ' ')}"})
+        if bad_rows:  # one concat: appending row by row copies the table every time
+            frames[table] = pd.concat([df, *bad_rows], ignore_index=True)
     return truth
 
 

@@ -61,13 +61,15 @@ def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> lis
     rng = np.random.default_rng([world.seed, 62])
     truth = []
     for entity, reason in BAD_EXPENSE_ROWS:
+        df = tables[entity]
+        added: list[pd.Series] = []  # appended once at the end; a pick may fall on an earlier bad row
         for i in range(max(1, int(round(2 * world.scale)))):
             created = int(rng.integers(0, 364))
             pick = float(rng.random())
-            df = tables[entity]
-            if created > a or df.empty:
+            if created > a or (df.empty and not added):
                 continue
-            row = df.iloc[int(pick * len(df))].copy()
+            k = int(pick * (len(df) + len(added)))
+            row = (df.iloc[k] if k < len(df) else added[k - len(df)]).copy()
             row["updated_at"] = np.datetime64(to_date(np.array([created]))[0], "s") + np.timedelta64(50000, "s")
             if entity == "expense_claims":
                 row["claim_id"], row["status"] = None, "submitted"
@@ -80,10 +82,12 @@ def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 row["invoice_id"] = f"INV9{i:07d}"
                 row["currency"] = "XYZ"
                 key = row["invoice_id"]
-            tables[entity] = pd.concat([df, row.to_frame().T], ignore_index=True)
+            added.append(row)
             truth.append({"anomaly": "bad_row", "system": "expense", "org": None, "source": entity,
                           "record_key": key, "expected_status": "quarantine", "reason": reason,
                           "detail": f"{entity} record {key}: {reason.replace('_', ' ')}"})
+        if added:
+            tables[entity] = pd.concat([df, *(r.to_frame().T for r in added)], ignore_index=True)
     return truth
 
 

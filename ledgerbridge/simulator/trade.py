@@ -203,7 +203,13 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     s_day = i_day + 5 + (i_terms * rng.uniform(0.3, 1.4, ni)).astype(np.int64)
     settled = (rng.random(ni) < 0.88) & (s_day < HORIZON_DAYS)
     cancel = (~settled) & (rng.random(ni) < 0.15)
-    invoices["cancel_day"] = np.where(cancel, np.minimum(i_day + rng.integers(3, 30, ni), NEVER), NEVER)
+    cancel_day = np.where(cancel, np.minimum(i_day + rng.integers(3, 30, ni), NEVER), NEVER)
+    # Cancellations stay within the simulated year: the GL ends with it, so an invoice cancelled
+    # in January would show cancelled in the ERP with no reversal in the books (an unplanted
+    # difference). Such an invoice simply stays open; it is still kept out of anomaly planting
+    # (``cancel_drawn``) so that every other planted item stays where it was.
+    invoices["cancel_day"] = np.where(cancel_day < HORIZON_DAYS, cancel_day, NEVER)
+    invoices["cancel_drawn"] = cancel
     # A cancelled invoice is not amended: its updated_at is the day it was cancelled.
     invoices["amend_day"] = np.where(cancel, NEVER, invoices["amend_day"])
     s_src = np.flatnonzero(settled)

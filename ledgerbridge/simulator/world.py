@@ -120,8 +120,8 @@ def build_world(seed: int, scale: float, rates_cfg: AnomalyRates | None = None) 
     dup_invoices = _duplicate_vat_invoices(expenses, rates_cfg, seed)
     events = build_events(purchase, sales, expenses, master)
 
-    cancelled = set(purchase.invoices.loc[purchase.invoices["cancel_day"] < NEVER, "doc_no"]) | set(
-        sales.invoices.loc[sales.invoices["cancel_day"] < NEVER, "doc_no"])
+    cancelled = set(purchase.invoices.loc[purchase.invoices["cancel_drawn"], "doc_no"]) | set(
+        sales.invoices.loc[sales.invoices["cancel_drawn"], "doc_no"])
     anomaly = plan_anomalies(events, cancelled | ambiguous_docs, rates_cfg, seed)
     anomaly[events["doc_no"].isin(ambiguous_docs).to_numpy() & (events["event_type"] == "PAY").to_numpy()] = \
         "ambiguous_pair"
