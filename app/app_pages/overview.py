@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.lib import charts, kpi, ui
+from app.lib import charts, fmt, kpi, ui
 from app.lib import queries as Q
 from app.lib import warehouse as wh
 from app.lib.i18n import t
@@ -13,13 +13,16 @@ st.title(t("page_overview"))
 ui.guard()
 f = ui.filters("ov")
 kpis, aging, recon_open, margin, expense = wh.fetch_many(Q.page_requests("overview", f))
-kpis = ui.result(kpis)
+all_kpis = ui.result(kpis)
 prev, ly = kpi.comparison_ranges(f["p0"], f["p1"])
-st.caption(
-    t("kpis_for", orgs=", ".join(f["orgs"]), p0=f["p0"], p1=f["p1"]) + " · " + t("consolidated")
-    if len(f["orgs"]) > 1
-    else t("kpis_for", orgs=f["orgs"][0], p0=f["p0"], p1=f["p1"])
+kpis, consolidated = (None, False) if all_kpis is None else kpi.scope(all_kpis, f["orgs"], f["all_orgs"])
+currencies = (
+    [] if kpis is None or "currency" not in kpis.columns else sorted(kpis["currency"].dropna().unique())
 )
+scope_label = t("group") if consolidated else ", ".join(f["orgs"])
+st.caption(t("kpis_for", orgs=scope_label, p0=f["p0"], p1=f["p1"]) + (f" · {'/'.join(currencies)}"))
+if len(currencies) > 1:
+    st.warning(t("mixed_currency"))
 
 if kpis is not None:
     table = kpi.kpi_table(kpis, f["p0"], f["p1"])
@@ -31,11 +34,14 @@ if kpis is not None:
             ui.metric(t(row.kpi), row.current, row.previous, row.last_year, prev_label, ly_label)
     aging_df = ui.quiet(aging)
     open_df = ui.quiet(recon_open)
-    extra = []
     with cols[len(table) % 4]:
-        od = kpi.overdue(aging_df) if aging_df is not None else None
-        ui.metric(t("overdue_ar"), od)
-        extra.append({"kpi": "overdue_ar", "current": od})
+        if aging_df is not None and "currency" in aging_df.columns and aging_df["currency"].nunique() > 1:
+            per_cur = {c: kpi.overdue(g) for c, g in aging_df.groupby("currency")}
+            main = "CNY" if "CNY" in per_cur else sorted(per_cur)[0]
+            ui.metric(f"{t('overdue_ar')} ({main})", per_cur[main])
+            st.caption(" · ".join(f"{c}: {fmt.money(v)}" for c, v in per_cur.items() if c != main))
+        else:
+            ui.metric(t("overdue_ar"), kpi.overdue(aging_df) if aging_df is not None else None)
     with cols[(len(table) + 1) % 4]:
         if open_df is not None:
 
@@ -79,7 +85,8 @@ if kpis is not None:
     rev = kpi.kpi_column(kpis, "revenue")
     npf = kpi.kpi_column(kpis, "net_profit")
     if rev:
-        sel = kpis[(kpis["period"] >= f["p0"]) & (kpis["period"] <= f["p1"])]
+        org_rows = all_kpis[all_kpis["org_code"].isin(f["orgs"])]
+        sel = org_rows[(org_rows["period"] >= f["p0"]) & (org_rows["period"] <= f["p1"])]
         cols_ = [c for c in (rev, npf) if c]
         by_org = sel.groupby("org_code", as_index=False)[cols_].sum()
         st.plotly_chart(charts.bar(by_org, "org_code", cols_, t("by_org")), key="ov_by_org")

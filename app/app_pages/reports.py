@@ -22,7 +22,7 @@ REPORTS = (
 
 st.title(t("page_reports"))
 ui.guard()
-f = ui.filters("rp", multi_org=False, period_range=False)
+f = ui.filters("rp", multi_org=False, period_range=False, group=True)
 results = dict(zip(REPORTS, wh.fetch_many(Q.page_requests("reports", f)), strict=True))
 
 # currency filter: offered when a report carries a currency column
@@ -58,7 +58,9 @@ for tab, name in zip(tabs, REPORTS, strict=True):
 # --- drill-down: account → GL lines → document chain ---------------------------------
 tb = ui.quiet(results["trial_balance"])
 st.subheader(t("drill_account"))
-if tb is not None and not tb.empty:
+if f["org"] == "GROUP":
+    st.info(t("drill_needs_org"))
+elif tb is not None and not tb.empty:
     name_col = "account_name" if "account_name" in tb.columns else None
     labels = {
         str(r["account_code"]): f"{r['account_code']} {r[name_col] if name_col else ''}".strip()

@@ -65,7 +65,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cash": ("货币资金", "Cash"),
     "ar": ("应收账款", "Accounts receivable"),
     "ap": ("应付账款", "Accounts payable"),
-    "overdue_ar": ("逾期应收（>30天）", "Overdue AR (>30 days)"),
+    "overdue_ar": ("逾期应收", "Overdue AR"),
+    "mixed_currency": (
+        "所选组织的本位币不同，金额按各自本位币相加；选择全部组织可查看合并报表（CNY）。",
+        "The chosen orgs have different base currencies; amounts add up in each base currency. "
+        "Choose all orgs for the consolidated view (CNY).",
+    ),
+    "group": ("集团合并（CNY）", "Group consolidated (CNY)"),
     "open_exceptions": ("未清对账差异", "Open recon exceptions"),
     "vs_prev": ("环比", "vs prev."),
     "vs_ly": ("同比", "vs last year"),
@@ -95,6 +101,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Business documents (order→receipt/delivery→invoice→payment)",
     ),
     "chain_vouchers": ("相关凭证", "Vouchers"),
+    "drill_needs_org": ("合并报表不能直接钻取，请选择一个组织。", "Choose one org to drill into GL lines."),
     "no_account": ("— 选择科目 —", "— choose an account —"),
     "no_doc": ("— 选择单据 —", "— choose a document —"),
     # recon

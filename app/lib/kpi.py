@@ -11,11 +11,11 @@ from app.lib import queries as Q
 KPI_COLUMNS: dict[str, tuple[str, ...]] = {
     "revenue": ("revenue", "revenue_base", "revenue_reporting", "revenue_cny"),
     "gross_margin": ("gross_margin", "gross_profit", "gross_margin_base"),
-    "opex": ("opex", "operating_expenses", "opex_base"),
+    "opex": ("operating_expenses", "opex", "opex_base"),
     "net_profit": ("net_profit", "net_income", "net_profit_base"),
     "cash": ("cash", "cash_balance", "cash_base"),
-    "ar": ("ar", "ar_balance", "accounts_receivable", "ar_base"),
-    "ap": ("ap", "ap_balance", "accounts_payable", "ap_base"),
+    "ar": ("accounts_receivable", "ar", "ar_balance", "ar_base"),
+    "ap": ("accounts_payable", "ap", "ap_balance", "ap_base"),
 }
 #: Balances are taken at the range's last period; everything else is summed.
 BALANCES = ("cash", "ar", "ap")
@@ -85,9 +85,15 @@ def monthly(df: pd.DataFrame, p0: str, p1: str) -> pd.DataFrame:
 
 
 def overdue(aging: pd.DataFrame) -> float | None:
-    """Overdue receivables (older than 30 days) from an aging table, wide or long."""
+    """Overdue receivables (past due) from an aging table, wide or long.
+
+    With ``open_amount`` and ``not_yet_due`` columns: open minus not yet due;
+    otherwise the buckets older than 30 days.
+    """
     if aging is None or aging.empty:
         return 0.0 if aging is not None else None
+    if "open_amount" in aging.columns and "not_yet_due" in aging.columns:
+        return float(aging["open_amount"].astype(float).sum() - aging["not_yet_due"].astype(float).sum())
     cols = [
         c
         for c in aging.columns
@@ -104,3 +110,19 @@ def overdue(aging: pd.DataFrame) -> float | None:
         mask = ~aging[bucket].astype(str).str.contains("0-30|0_30|current|未到期", regex=True)
         return float(aging.loc[mask, amount].astype(float).sum())
     return None
+
+
+#: The org code of consolidated rows in the finance marts (reporting currency).
+GROUP = "GROUP"
+
+
+def scope(kpis: pd.DataFrame, orgs: list[str], all_orgs: list[str]) -> tuple[pd.DataFrame, bool]:
+    """The KPI rows to show and whether they are the consolidated (GROUP) view.
+
+    All orgs chosen and GROUP rows present: the GROUP rows (reporting currency).
+    Otherwise the chosen orgs' own rows (summed by the callers).
+    """
+    has_group = (kpis["org_code"] == GROUP).any()
+    if has_group and set(orgs) >= set(all_orgs) and len(all_orgs) > 1:
+        return kpis[kpis["org_code"] == GROUP], True
+    return kpis[kpis["org_code"].isin(orgs)], False

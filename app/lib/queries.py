@@ -57,6 +57,8 @@ SQL: dict[str, str] = {
         select * from {expense_by_department}
         where list_contains(?, org_code) and period between ? and ?""",
     # --- financial reports --------------------------------------------------
+    "trial_balance_consolidated": """
+        select * from {trial_balance_consolidated} where period = ? order by account_code""",
     "trial_balance": """
         select tb.*, a.account_name, a.account_type
         from {trial_balance} tb left join {dim_account} a on a.account_code = tb.account_code
@@ -144,8 +146,8 @@ SQL: dict[str, str] = {
         select source_name, table_name, reason, count(*) as row_count
         from {mon_quarantine} group by all order by row_count desc""",
     "quarantine_rows": "select * from {mon_quarantine} limit 1000",
-    "dbt_results": "select * from {ops.dbt_results}",
-    "dbt_results_any": "select * from {dbt_results}",
+    "dbt_results": "select * from {mon_dbt_results} order by status, unique_id",
+    "dbt_results_any": "select * from {ops.dbt_results}",
     "unmapped_codes": "select * from {mon_unmapped_codes}",
     "mon_recon_trend": "select * from {mon_recon_trend}",
     "row_counts": "select schema_name, table_name, estimated_size from duckdb_tables() order by 1, 2",

@@ -101,7 +101,9 @@ def org_label(orgs: pd.DataFrame):
     return lambda code: f"{code} {names.get(code, '')}".strip()
 
 
-def filters(page: str, *, multi_org: bool = True, period_range: bool = True) -> dict[str, Any]:
+def filters(
+    page: str, *, multi_org: bool = True, period_range: bool = True, group: bool = False
+) -> dict[str, Any]:
     """Org and period widgets (keys prefixed with the page); returns the filter dict."""
     periods, orgs = _meta()
     if not periods:
@@ -117,7 +119,9 @@ def filters(page: str, *, multi_org: bool = True, period_range: bool = True) -> 
             f["orgs"] = chosen or codes
             f["org"] = f["orgs"][0] if f["orgs"] else ""
         else:
-            f["org"] = st.selectbox(t("org"), codes, format_func=label, key=f"{page}_org") if codes else ""
+            opts = [*codes, "GROUP"] if group else codes
+            fmt_org = (lambda c: t("group") if c == "GROUP" else label(c)) if group else label
+            f["org"] = st.selectbox(t("org"), opts, format_func=fmt_org, key=f"{page}_org") if opts else ""
             f["orgs"] = [f["org"]]
     last = periods[-1]
     if period_range:
