@@ -183,5 +183,67 @@ def ingest(
     out.print_success(f"Loaded into {report.raw_path} in {out.format_seconds(report.seconds)}")
 
 
+@app.command()
+def run(
+    sources_dir_opt: Annotated[
+        Path | None,
+        typer.Option("--sources-dir", help="Folder with the demo sources  [default: data/sources]"),
+    ] = None,
+    skip_ingest: Annotated[
+        bool, typer.Option("--skip-ingest", help="Build from the raw file as it is (no ingestion).")
+    ] = False,
+) -> None:
+    """Full refresh: ingest every source, dbt build with tests, publish the warehouse atomically."""
+    from ledgerbridge.refresh import RefreshError, refresh
+
+    def on_step(step: Any) -> None:
+        ok = step.status != "failed"
+        detail = step.detail or step.error
+        out.print_step(f"{step.name} ({step.status})", step.rows, step.seconds, detail, ok=ok)
+
+    def summary(result: Any) -> None:
+        if result.rows_per_layer:
+            out.print_summary("Rows per layer", result.rows_per_layer, name_header="layer")
+        if result.tests:
+            out.print_summary("dbt tests", result.tests, name_header="status", count_header="tests")
+        for node in result.failed_nodes[:10]:
+            out.print_warning(f"{node['node_name']}: {node['status']} {node['message'] or ''}".strip())
+        out.print_table("Seconds per step", ["step", "status", "seconds"],
+                        [[s.name, s.status, round(s.seconds, 2)] for s in result.steps])
+
+    out.print_info("Refreshing: ingest → dbt build → publish")
+    try:
+        result = refresh(sources_dir=sources_dir_opt, skip_ingest=skip_ingest, on_step=on_step,
+                         progress=out.step_reporter())
+    except RefreshError as exc:
+        summary(exc.result)
+        raise
+    summary(result)
+    out.print_success(f"Published {result.published_path} in {out.format_seconds(result.seconds)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+) -> None:
+    """Start the Streamlit app (read-only on the published warehouse)."""
+    import subprocess
+    import sys
+
+    from ledgerbridge.paths import PROJECT_ROOT
+
+    script = PROJECT_ROOT / "app" / "streamlit_app.py"
+    if not script.exists():
+        raise LedgerbridgeError(f"the app is not available: {script} does not exist")
+    out.print_info(f"App on http://{host}:{port} (Ctrl+C stops it)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    try:
+        subprocess.run(cmd, check=False)
+    except KeyboardInterrupt:
+        out.print_info("App stopped")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -5,11 +5,11 @@ with
 
 unioned as (
 
-    select 'erp' as source_system, * from {{ source('erp', 'quarantine') }}
+    select 'erp' as source_system, source_name, table_name, source_location, record_key, reason, raw_record, quarantined_at from {{ source('erp', 'quarantine') }}
     union all
-    select 'finance' as source_system, * from {{ source('finance', 'quarantine') }}
+    select 'finance' as source_system, source_name, table_name, source_location, record_key, reason, raw_record, quarantined_at from {{ source('finance', 'quarantine') }}
     union all
-    select 'expense' as source_system, * from {{ source('expense', 'quarantine') }}
+    select 'expense' as source_system, source_name, table_name, source_location, record_key, reason, raw_record, quarantined_at from {{ source('expense', 'quarantine') }}
 
 ),
 
