@@ -22,7 +22,7 @@ from app.lib.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 
-st.set_page_config(page_title="业财桥 ledgerbridge", page_icon="🌉", layout="wide")
+st.set_page_config(page_title="业财桥 ledgerbridge", page_icon=":material/account_balance:", layout="wide")
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = DEFAULT_LANG
@@ -36,13 +36,31 @@ st.sidebar.radio(
 
 pages = [
     st.Page(
-        PAGES_DIR / "overview.py", title=t("page_overview"), icon="📊", url_path="overview", default=True
+        PAGES_DIR / "overview.py",
+        title=t("page_overview"),
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
     ),
-    st.Page(PAGES_DIR / "reports.py", title=t("page_reports"), icon="📑", url_path="reports"),
-    st.Page(PAGES_DIR / "reconciliation.py", title=t("page_recon"), icon="⚖️", url_path="reconciliation"),
-    st.Page(PAGES_DIR / "vouchers.py", title=t("page_vouchers"), icon="🧾", url_path="vouchers"),
-    st.Page(PAGES_DIR / "monitor.py", title=t("page_monitor"), icon="🛰️", url_path="monitor"),
-    st.Page(PAGES_DIR / "sql_console.py", title=t("page_sql"), icon="🔎", url_path="sql"),
+    st.Page(
+        PAGES_DIR / "reports.py", title=t("page_reports"), icon=":material/table_chart:", url_path="reports"
+    ),
+    st.Page(
+        PAGES_DIR / "reconciliation.py",
+        title=t("page_recon"),
+        icon=":material/balance:",
+        url_path="reconciliation",
+    ),
+    st.Page(
+        PAGES_DIR / "vouchers.py",
+        title=t("page_vouchers"),
+        icon=":material/receipt_long:",
+        url_path="vouchers",
+    ),
+    st.Page(
+        PAGES_DIR / "monitor.py", title=t("page_monitor"), icon=":material/monitor_heart:", url_path="monitor"
+    ),
+    st.Page(PAGES_DIR / "sql_console.py", title=t("page_sql"), icon=":material/terminal:", url_path="sql"),
 ]
 nav = st.navigation(pages)
 

@@ -111,7 +111,10 @@ def _kpi_expected(
     if balance:
         sql = f"select coalesce(sum({col}), 0) as v from {k} where list_contains(?, org_code) and period = ?"
         return float(q(path, sql, orgs, p1)["v"][0])
-    sql = f"select coalesce(sum({col}), 0) as v from {k} where list_contains(?, org_code) and period between ? and ?"
+    sql = (
+        f"select coalesce(sum({col}), 0) as v from {k} "
+        "where list_contains(?, org_code) and period between ? and ?"
+    )
     return float(q(path, sql, orgs, p0, p1)["v"][0])
 
 

@@ -31,7 +31,15 @@ if kpis is not None:
     cols = st.columns(4)
     for i, row in enumerate(table.itertuples()):
         with cols[i % 4]:
-            ui.metric(t(row.kpi), row.current, row.previous, row.last_year, prev_label, ly_label)
+            ui.metric(
+                t(row.kpi),
+                row.current,
+                row.previous,
+                row.last_year,
+                prev_label,
+                ly_label,
+                inverse=row.kpi in ("opex", "ap"),
+            )
     aging_df = ui.quiet(aging)
     open_df = ui.quiet(recon_open)
     with cols[len(table) % 4]:
@@ -61,7 +69,11 @@ if kpis is not None:
         else:
             st.info(t("model_missing", models="recon_items"))
 
-    show = table.assign(kpi=table["kpi"].map(lambda k: t(k)))
+    show = table.assign(
+        kpi=table["kpi"].map(lambda k: t(k)),
+        mom_pct=table["mom_pct"].map(fmt.pct),
+        yoy_pct=table["yoy_pct"].map(fmt.pct),
+    )
     show.columns = [t("metric"), f"{f['p0']}~{f['p1']}", prev_label, t("vs_prev"), ly_label, t("vs_ly")]
     ui.table(show, "ov_kpis", "kpi_comparison")
 

@@ -27,8 +27,14 @@ def _defaults(path: str, rels: Any) -> dict[str, Any]:
     orgs = [] if isinstance(res[1], Exception) else [str(o) for o in res[1]["org_code"]]
     last = periods[-1] if periods else "2025-01"
     first = min([p for p in periods if p >= Q.shift_period(last, -11)] or [last])
-    return {"orgs": orgs, "org": orgs[0] if orgs else "", "p0": first, "p1": last, "period": last,
-            "statuses": list(Q.EXCEPTION_STATUSES)}
+    return {
+        "orgs": orgs,
+        "org": orgs[0] if orgs else "",
+        "p0": first,
+        "p1": last,
+        "period": last,
+        "statuses": list(Q.EXCEPTION_STATUSES),
+    }
 
 
 def measure_pages(warehouse_path: str | Path, repeats: int = 5) -> dict[str, float]:
@@ -49,8 +55,11 @@ def measure_pages(warehouse_path: str | Path, repeats: int = 5) -> dict[str, flo
         if docs:
             cols = set(wh._load_catalog(path)[1].query("table_name == 'fct_business_events'")["column_name"])
             links = [c for c in Q.LINK_COLUMNS if c in cols]
-            batches["reports.chain"] = [("events_linked|" + ",".join(links), Q.linked_params([docs[0]], links)),
-                                        ("gl_lines_docs", ([docs[0]],))]
+            chain = "events_linked|" + ",".join(links)
+            batches["reports.chain"] = [
+                (chain, Q.linked_params([docs[0]], links)),
+                ("gl_lines_docs", ([docs[0]],)),
+            ]
     for page, reqs in batches.items():
         times = [wh.timed_uncached(path, reqs, rels)[0] for _ in range(repeats)]
         out[page] = statistics.median(times)

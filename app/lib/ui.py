@@ -194,11 +194,16 @@ def metric(
     ly: float | None = None,
     prev_label: str = "",
     ly_label: str = "",
+    inverse: bool = False,
 ) -> None:
     """A KPI tile: value, delta vs the previous period, and the same period last year below."""
     delta = None if value is None or prev is None else fmt.money(value - prev, signed=True)
     st.metric(
-        label, fmt.money(value), delta=delta, help=f"{prev_label}: {fmt.money(prev)}" if prev_label else None
+        label,
+        fmt.money(value),
+        delta=delta,
+        help=f"{prev_label}: {fmt.money(prev)}" if prev_label else None,
+        delta_color="inverse" if inverse else "normal",
     )
     if ly_label:
         ch = "" if value is None or ly in (None, 0) else f" ({fmt.pct((value - ly) / abs(ly))})"

@@ -437,6 +437,9 @@ def _explain_refusal(exc: Exception, timeout_s: float) -> str:
     low = msg.lower()
     if isinstance(exc, duckdb.InterruptException) or "interrupt" in low:
         return f"the query ran longer than the {timeout_s:g} s limit and was stopped"
+    path_like = re.search(r"table with name (\S+) does not exist", low)
+    if path_like and re.search(r"[/\\]|\.(csv|parquet|json|txt|tsv|xlsx?)\b", path_like.group(1)):
+        return f"file and network access is disabled in the console ({msg})"
     if "external access" in low or "file system" in low or "permission" in low:
         return f"file and network access is disabled in the console ({msg})"
     if "read-only" in low or "read only" in low:
