@@ -59,14 +59,18 @@ def _pick(rng: np.random.Generator, eligible: np.ndarray, rate: float) -> np.nda
 
 
 def plan_anomalies(events: pd.DataFrame, cancelled_docs: set[str], rates: AnomalyRates,
-                   seed: int) -> pd.Series:
-    """An ``anomaly`` label per event ('' for a clean one); each event gets at most one."""
+                   seed: int, unmapped_parties: frozenset[str] = frozenset()) -> pd.Series:
+    """An ``anomaly`` label per event ('' for a clean one); each event gets at most one.
+
+    Postings without a usable reference are only planted for parties the GL codes
+    resolvably: matching them needs the party, so for an unmapped one no hub could."""
     rng = np.random.default_rng([seed, 30])
     label = np.full(len(events), "", dtype=object)
     et = events["event_type"].to_numpy()
     clean = (~events["is_reversal"].to_numpy()) & (~events["doc_no"].isin(cancelled_docs).to_numpy())
     foreign = events["currency"].to_numpy() != np.where(events["org_code"].to_numpy() == "ORG03", "USD", "CNY")
-    settle = np.isin(et, ["PAY", "REC"])
+    party = events["supplier_code"].fillna(events["customer_code"]).to_numpy()
+    settle = np.isin(et, ["PAY", "REC"]) & ~np.isin(party, list(unmapped_parties))
     early = period_index(events["day"].to_numpy()) <= 10  # the next period is still within the year
 
     def take(name: str, eligible: np.ndarray, rate: float) -> None:

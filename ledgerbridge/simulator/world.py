@@ -38,14 +38,15 @@ class World:
     duplicate_invoice_lines: pd.DataFrame  # claim lines re-using an earlier VAT invoice
 
 
-def _installments(chain: TradeChain, rates: AnomalyRates, seed: int) -> set[str]:
+def _installments(chain: TradeChain, rates: AnomalyRates, seed: int,
+                  unmapped_parties: frozenset[str]) -> set[str]:
     """Split some CNY payments of mainland orgs into two equal installments a day apart.
 
     Posted without references, such a pair cannot be told apart: the ambiguous case."""
     rng = np.random.default_rng([seed, 32])
     s = chain.settlements
     ok = ((s["currency"] == "CNY") & (s["org_code"] != "ORG03") & (s["amount"] % 2 == 0)
-          & (s["day"] < HORIZON_DAYS - 2)).to_numpy()
+          & (s["day"] < HORIZON_DAYS - 2) & ~s["party_code"].isin(unmapped_parties)).to_numpy()
     idx = np.flatnonzero(ok)
     if len(idx) == 0:
         return set()
@@ -116,13 +117,15 @@ def build_world(seed: int, scale: float, rates_cfg: AnomalyRates | None = None) 
     purchase = build_chain(PURCHASE, seed, scale, master, rate)
     sales = build_chain(SALES, seed, scale, master, rate)
     expenses = build_expenses(seed, scale, master)
-    ambiguous_docs = _installments(purchase, rates_cfg, seed)
+    gl_codes = _gl_codes(master, rates_cfg, seed)
+    unmapped = frozenset(gl_codes.loc[gl_codes["mismatch"] & ~gl_codes["gl_has_tax_id"], "erp_code"])
+    ambiguous_docs = _installments(purchase, rates_cfg, seed, unmapped)
     dup_invoices = _duplicate_vat_invoices(expenses, rates_cfg, seed)
     events = build_events(purchase, sales, expenses, master)
 
     cancelled = set(purchase.invoices.loc[purchase.invoices["cancel_drawn"], "doc_no"]) | set(
         sales.invoices.loc[sales.invoices["cancel_drawn"], "doc_no"])
-    anomaly = plan_anomalies(events, cancelled | ambiguous_docs, rates_cfg, seed)
+    anomaly = plan_anomalies(events, cancelled | ambiguous_docs, rates_cfg, seed, unmapped)
     anomaly[events["doc_no"].isin(ambiguous_docs).to_numpy() & (events["event_type"] == "PAY").to_numpy()] = \
         "ambiguous_pair"
     batch = plan_batches(events, anomaly, rates_cfg, seed)
@@ -138,7 +141,6 @@ def build_world(seed: int, scale: float, rates_cfg: AnomalyRates | None = None) 
     lines["currency"] = lines["currency"].fillna(lines["org_code"].map(base))
     lines["voucher_word"] = voucher_word(lines["org_code"].to_numpy(), lines["voucher_word"].to_numpy())
     lines = _number_vouchers(lines)
-    gl_codes = _gl_codes(master, rates_cfg, seed)
     return World(seed, scale, master, rates, purchase, sales, expenses, events, lines, gl_codes, dup_invoices)
 
 

@@ -1,0 +1,31 @@
+-- GL lines on control accounts, signed debit-positive, with the party mapped to ERP codes.
+with
+
+gl as (
+    select * from {{ ref('fct_gl_lines') }}
+),
+
+accounts as (
+    select * from {{ ref('dim_account') }}
+),
+
+final as (
+    select
+        gl.gl_line_id,
+        gl.voucher_id,
+        gl.org_code,
+        gl.period,
+        gl.voucher_date,
+        gl.account_code,
+        gl.currency,
+        gl.reference,
+        coalesce(gl.supplier_code, gl.customer_code, gl.employee_code) as party_code,
+        gl.debit - gl.credit as signed_base,
+        case when gl.debit <> 0 then gl.amount_original else -gl.amount_original end as signed_original
+    from gl
+    inner join accounts
+        on accounts.account_code = gl.account_code
+    where accounts.is_control_account
+)
+
+select * from final

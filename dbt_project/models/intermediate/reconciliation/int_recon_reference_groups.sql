@@ -1,0 +1,147 @@
+-- Tier 1: GL lines that name the event's document (summary or reference field),
+-- on the same org and control account with the same sign (so an original and its
+-- reversal, or a claim's approval and its payment, never match each other).
+-- A line naming several documents (a batch posting) forms one group with them;
+-- otherwise the group is the event leg with all lines naming it (split postings,
+-- duplicates).
+with
+
+legs as (
+    select * from {{ ref('int_recon_event_legs') }}
+),
+
+gl as (
+    select * from {{ ref('int_recon_gl_legs') }}
+),
+
+refs as (
+    select * from {{ ref('int_gl_line_references') }}
+),
+
+proposals as (
+    select proposal_id, event_id from {{ ref('int_voucher_proposal_keys') }}
+),
+
+pairs as (
+    select
+        legs.leg_id,
+        gl.gl_line_id
+    from legs
+    inner join refs
+        on refs.document_no = legs.document_no
+    inner join gl
+        on gl.gl_line_id = refs.gl_line_id
+        and gl.org_code = legs.org_code
+        and gl.account_code = legs.account_code
+        and sign(gl.signed_base) = sign(legs.signed_base)
+),
+
+line_fanout as (
+    select gl_line_id, count(distinct leg_id) as legs_named
+    from pairs
+    group by gl_line_id
+),
+
+keyed as (
+    select
+        pairs.leg_id,
+        pairs.gl_line_id,
+        case
+            when line_fanout.legs_named > 1 then {{ dbt.concat(["'L|'", "pairs.gl_line_id"]) }}
+            else {{ dbt.concat(["'E|'", "pairs.leg_id"]) }}
+        end as pair_group
+    from pairs
+    inner join line_fanout on line_fanout.gl_line_id = pairs.gl_line_id
+),
+
+leg_group as (
+    select leg_id, min(pair_group) as group_id from keyed group by leg_id
+),
+
+grouped_pairs as (
+    select distinct
+        leg_group.group_id,
+        keyed.leg_id,
+        keyed.gl_line_id
+    from keyed
+    inner join leg_group on leg_group.leg_id = keyed.leg_id
+),
+
+group_legs as (
+    select
+        group_members.group_id,
+        sum(legs.signed_base) as business_base,
+        sum(legs.signed_original) as business_original,
+        count(*) as leg_count,
+        min(legs.period) as min_business_period,
+        max(legs.period) as max_business_period
+    from (select distinct group_id, leg_id from grouped_pairs) as group_members
+    inner join legs on legs.leg_id = group_members.leg_id
+    group by group_members.group_id
+),
+
+group_lines as (
+    select
+        group_members.group_id,
+        sum(gl.signed_base) as gl_base,
+        sum(gl.signed_original) as gl_original,
+        min(gl.signed_base) as min_line_base,
+        max(gl.signed_base) as max_line_base,
+        count(*) as line_count,
+        min(gl.period) as min_gl_period,
+        max(gl.period) as max_gl_period,
+        max(case when proposals.proposal_id is not null then 1 else 0 end) as posted_from_proposal
+    from (select distinct group_id, gl_line_id from grouped_pairs) as group_members
+    inner join gl on gl.gl_line_id = group_members.gl_line_id
+    left join proposals on proposals.proposal_id = gl.reference
+    group by group_members.group_id
+),
+
+tolerances as (
+    select
+        max(case when tolerance = 'amount_base' then cast(value as {{ dbt.type_numeric() }}) end) as tol_base,
+        max(case when tolerance = 'amount_original' then cast(value as {{ dbt.type_numeric() }}) end) as tol_original
+    from {{ ref('recon_tolerances') }}
+),
+
+classified as (
+    select
+        group_legs.group_id,
+        group_legs.business_base,
+        group_legs.business_original,
+        group_lines.gl_base,
+        group_lines.gl_original,
+        group_lines.line_count,
+        group_legs.leg_count,
+        case
+            when group_lines.line_count > 1 and group_legs.leg_count = 1
+                and group_lines.min_line_base = group_legs.business_base
+                and group_lines.max_line_base = group_legs.business_base
+                then 'duplicate_posting'
+            when abs(group_lines.gl_base - group_legs.business_base) <= tolerances.tol_base
+                then case
+                    when group_lines.posted_from_proposal = 1 then 'matched'
+                    when group_lines.min_gl_period <> group_legs.min_business_period
+                        or group_lines.max_gl_period <> group_legs.max_business_period then 'timing'
+                    else 'matched'
+                end
+            when abs(group_lines.gl_original - group_legs.business_original) <= tolerances.tol_original
+                then 'fx_difference'
+            else 'amount_mismatch'
+        end as recon_status,
+        case when group_lines.posted_from_proposal = 1 then 'T0_proposal' else 'T1_reference' end as match_tier
+    from group_legs
+    inner join group_lines on group_lines.group_id = group_legs.group_id
+    cross join tolerances
+),
+
+final as (
+    select
+        grouped_pairs.leg_id,
+        grouped_pairs.gl_line_id,
+        classified.*
+    from grouped_pairs
+    inner join classified on classified.group_id = grouped_pairs.group_id
+)
+
+select * from final
