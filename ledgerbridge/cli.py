@@ -166,15 +166,23 @@ def ingest(
             for t in s.tables:
                 rows.append([f"{s.source}.{t.table}", t.rows, t.quarantined, "", ""])
             rate = s.rows / s.seconds if s.seconds and s.status == "success" else 0
-            rows.append([f"{s.source} ({s.status})", s.rows, s.quarantined, out.format_seconds(s.seconds),
-                         f"{rate:,.0f}" if s.status == "success" else "-"])
+            rows.append(
+                [
+                    f"{s.source} ({s.status})",
+                    s.rows,
+                    s.quarantined,
+                    out.format_seconds(s.seconds),
+                    f"{rate:,.0f}" if s.status == "success" else "-",
+                ]
+            )
         out.print_table("Ingestion", ["table", "rows", "quarantined", "seconds", "rows/s"], rows)
 
     out.print_info(f"Ingesting {', '.join(source) if source else 'all sources'}")
     try:
         with out.status("ingesting…"):
-            report = run_ingest(source or None, sources_dir=sources_dir_opt, raw_path=raw,
-                                progress=out.step_reporter())
+            report = run_ingest(
+                source or None, sources_dir=sources_dir_opt, raw_path=raw, progress=out.step_reporter()
+            )
     except LedgerbridgeError as exc:
         if getattr(exc, "report", None) is not None:
             summary(exc.report)
@@ -208,13 +216,20 @@ def run(
             out.print_summary("dbt tests", result.tests, name_header="status", count_header="tests")
         for node in result.failed_nodes[:10]:
             out.print_warning(f"{node['node_name']}: {node['status']} {node['message'] or ''}".strip())
-        out.print_table("Seconds per step", ["step", "status", "seconds"],
-                        [[s.name, s.status, round(s.seconds, 2)] for s in result.steps])
+        out.print_table(
+            "Seconds per step",
+            ["step", "status", "seconds"],
+            [[s.name, s.status, round(s.seconds, 2)] for s in result.steps],
+        )
 
     out.print_info("Refreshing: ingest → dbt build → publish")
     try:
-        result = refresh(sources_dir=sources_dir_opt, skip_ingest=skip_ingest, on_step=on_step,
-                         progress=out.step_reporter())
+        result = refresh(
+            sources_dir=sources_dir_opt,
+            skip_ingest=skip_ingest,
+            on_step=on_step,
+            progress=out.step_reporter(),
+        )
     except RefreshError as exc:
         summary(exc.result)
         raise
@@ -237,12 +252,100 @@ def serve(
     if not script.exists():
         raise LedgerbridgeError(f"the app is not available: {script} does not exist")
     out.print_info(f"App on http://{host}:{port} (Ctrl+C stops it)")
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", host,
-           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     try:
         subprocess.run(cmd, check=False)
     except KeyboardInterrupt:
         out.print_info("App stopped")
+
+
+recon_app = typer.Typer(help="Reconciliation of the business view against the books.", no_args_is_help=True)
+vouchers_app = typer.Typer(help="Voucher proposals for what never reached the GL.", no_args_is_help=True)
+app.add_typer(recon_app, name="recon")
+app.add_typer(vouchers_app, name="vouchers")
+
+
+@recon_app.command("score")
+def recon_score(
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Warehouse file  [default: data/warehouse.duckdb]")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Ground truth  [default: data/sources/ground_truth.parquet]")
+    ] = None,
+) -> None:
+    """Compare the reconciliation with the simulator's ground truth: precision and recall per anomaly."""
+    from ledgerbridge.paths import warehouse_path
+    from ledgerbridge.scorecard import score
+
+    wh = warehouse or warehouse_path()
+    gt = truth or sources_dir() / "ground_truth.parquet"
+    for path, hint in ((wh, "run `ledgerbridge run`"), (gt, "run `ledgerbridge simulate`")):
+        if not path.exists():
+            raise LedgerbridgeError(f"{path} does not exist: {hint} first")
+    card = score(wh, gt)
+    out.print_table(
+        "Recall per planted anomaly",
+        ["anomaly", "expected status", "planted", "found", "recall"],
+        [
+            [r.anomaly, r.expected_status, r.planted, r.found, f"{r.recall:.1%}"]
+            for r in card.per_anomaly.itertuples()
+        ],
+    )
+    out.print_table(
+        "Precision per flagged status",
+        ["status", "flagged", "correct", "precision"],
+        [[r.recon_status, r.flagged, r.correct, f"{r.precision:.1%}"] for r in card.per_status.itertuples()],
+    )
+    out.print_summary("Items per status", card.status_counts, name_header="status", count_header="items")
+    out.print_table(
+        "Figures of merit",
+        ["figure", "value"],
+        [
+            ["auto-match rate (count)", f"{card.auto_match_rate_count:.2%}"],
+            ["auto-match rate (amount)", f"{card.auto_match_rate_amount:.2%}"],
+            ["proposals generated", card.proposals],
+            ["unbalanced proposals (must be 0)", card.unbalanced_proposals],
+            ["events with no proposal (voucher_unposted)", card.unposted],
+        ],
+    )
+
+
+@vouchers_app.command("export")
+def vouchers_export(
+    period: Annotated[str | None, typer.Option(help="Target period YYYY-MM (default: all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or json.")] = "xlsx",
+    output: Annotated[
+        Path | None, typer.Option("--out", help="File to write  [default: data/exports/…]")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Warehouse file  [default: data/warehouse.duckdb]")
+    ] = None,
+) -> None:
+    """Export proposed vouchers in the finance import layout (proposal id in 参考信息)."""
+    from ledgerbridge.paths import data_dir, warehouse_path
+    from ledgerbridge.vouchers import export_bytes, proposal_lines
+
+    lines = proposal_lines(warehouse or warehouse_path(), period)
+    data = export_bytes(lines, fmt)
+    target = output or data_dir() / "exports" / f"voucher_proposals_{period or 'all'}.{fmt}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    out.print_success(f"{lines['proposal_id'].nunique()} vouchers ({len(lines)} lines) written to {target}")
 
 
 if __name__ == "__main__":  # pragma: no cover
