@@ -25,11 +25,21 @@ class RunContext:
     seconds: defaultdict = field(default_factory=lambda: defaultdict(float))
     quarantine: list[dict[str, Any]] = field(default_factory=list)
 
-    def conform(self, table: pa.Table, spec: TableSpec, location: str) -> pa.Table:
+    def counter(self, name: str) -> Any:
+        """A map step counting the rows that reach the destination (after incremental filtering)."""
+
+        def count(item: Any) -> Any:
+            self.rows[name] += getattr(item, "num_rows", 0)
+            return item
+
+        return count
+
+    def conform(self, table: pa.Table, spec: TableSpec, location: str, count: bool = True) -> pa.Table:
         """Validate one batch, keep its bad rows for the quarantine, count, return the good rows."""
         t0 = time.perf_counter()
         good, bad = conform(table, spec, location)
-        self.rows[spec.name] += good.num_rows
+        if count:
+            self.rows[spec.name] += good.num_rows
         self.quarantined[spec.name] += len(bad)
         self.quarantine.extend(bad)
         self.seconds[spec.name] += time.perf_counter() - t0

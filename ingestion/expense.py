@@ -91,12 +91,13 @@ def _endpoint(
             if not page:
                 continue
             location = page.response.url if page.response is not None else path
-            yield ctx.conform(_page_table(list(page), spec), spec, location)
+            yield ctx.conform(_page_table(list(page), spec), spec, location, count=False)
 
-    return dlt.resource(
+    res = dlt.resource(
         pages,
         name=spec.name,
         primary_key=spec.primary_key,
         write_disposition="merge",
         columns=spec.dlt_columns([*spec.primary_key, *([spec.cursor] if spec.cursor else [])]),
     )
+    return res.add_map(ctx.counter(spec.name))
