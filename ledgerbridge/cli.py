@@ -348,5 +348,43 @@ def vouchers_export(
     out.print_success(f"{lines['proposal_id'].nunique()} vouchers ({len(lines)} lines) written to {target}")
 
 
+@app.command()
+def bench(
+    scale: Annotated[float, typer.Option(help="Data volume multiplier to benchmark.")] = 10.0,
+    stages: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated stages: simulate,ingest,run,recon,app  [default: all]"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated sources.")] = 42,
+) -> None:
+    """Measure a full run at a data scale: seconds, rows/s and peak memory per stage."""
+    from ledgerbridge.bench import bench_dir, parse_stages, run_bench
+
+    if not scale > 0:
+        raise LedgerbridgeError(f"--scale: must be greater than 0, got {scale}")
+    wanted = parse_stages(stages)
+    out.print_info(f"Benchmark at scale {scale:g} (seed {seed}) in {bench_dir(scale)}: {', '.join(wanted)}")
+
+    def report(r) -> None:
+        if r.status == "ok":
+            out.print_success(f"{r.stage}: {out.format_seconds(r.seconds)}, {r.rows:,} rows, "
+                              f"peak {r.peak_memory_mb:,.0f} MB")
+        elif r.status == "skipped":
+            out.print_info(f"- {r.stage}: skipped ({r.detail})")
+        else:
+            out.print_warning(f"{r.stage}: failed after {out.format_seconds(r.seconds)}: {r.detail}")
+
+    result, path = run_bench(scale, wanted, seed, on_stage=report)
+    out.print_table(
+        f"Benchmark · scale {scale:g}",
+        ["stage", "status", "seconds", "rows", "rows/s", "peak MB"],
+        [[r.stage, r.status, round(r.seconds, 2), r.rows, round(r.rows_per_second), round(r.peak_memory_mb)]
+         for r in result.stages],
+    )
+    out.print_success(f"Results written to {path}")
+    if any(r.status == "failed" for r in result.stages):
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
