@@ -292,7 +292,7 @@ def test_voucher_proposals_page(env: Path):
     p0, p1 = at.selectbox(key="vp_p0").value, at.selectbox(key="vp_p1").value
     n = q(env, f"select count(*) as n from {vp} where target_period between ? and ?", p0, p1)["n"][0]
     proposals = next(
-        d.value for d in at.dataframe if "proposal_id" in d.value.columns and "rule_id" in d.value.columns
+        d.value for d in at.dataframe if "proposal_id" in d.value.columns and "total_debit" in d.value.columns
     )
     assert len(proposals) == min(int(n), 1000)
     pid = at.selectbox(key="vp_proposal").value
@@ -307,7 +307,7 @@ def test_voucher_proposals_page(env: Path):
     etype = q(env, f"select min(event_type) as e from {vp}")["e"][0]
     at.multiselect(key="vp_event_type").set_value([etype]).run()
     proposals = next(
-        d.value for d in at.dataframe if "proposal_id" in d.value.columns and "rule_id" in d.value.columns
+        d.value for d in at.dataframe if "proposal_id" in d.value.columns and "total_debit" in d.value.columns
     )
     assert set(proposals["event_type"]) == {etype}
     # events without a voucher

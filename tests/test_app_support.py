@@ -353,7 +353,7 @@ def build_synthetic_warehouse(path: Path, seed: int = 7) -> Path:
     con.execute("""create table recon_items (recon_status varchar, org_code varchar, period varchar,
         control_account varchar, business_document_no varchar, gl_voucher_no varchar,
         business_amount_base decimal(18,2), gl_amount_base decimal(18,2), difference decimal(18,2),
-        match_tier varchar, reason_zh varchar, reason_en varchar, event_type varchar, event_date date)""")
+        match_tier varchar, reason_zh varchar, reason_en varchar, event_type varchar, item_date date)""")
     con.executemany("insert into recon_items values (" + ",".join("?" * 14) + ")", recon)
     con.execute("""create table recon_account_bridge as
         select org_code, period, control_account,

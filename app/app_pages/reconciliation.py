@@ -99,7 +99,7 @@ st.subheader(t("exceptions"))
 exceptions = ui.result(exceptions)
 if exceptions is not None:
     reason = "reason_zh" if get_lang() == "zh" else "reason_en"
-    biz = ["business_document_no", "event_type", "event_date", "business_amount_base"]
+    biz = ["business_document_no", "event_type", "item_date", "business_amount_base"]
     gl = ["gl_voucher_no", "gl_amount_base"]
     order = [
         "recon_status",

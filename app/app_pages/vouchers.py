@@ -79,8 +79,14 @@ if proposals is not None:
                     except (wh.ModelMissing, wh.QueryFailed) as exc:
                         ui.result(exc)
             with d2:
-                st.markdown(f"{t('rule')}: `{head.get('rule_id')}`")
-                rule = ui.quiet(wh.fetch_many([("posting_rule", (str(head.get("rule_id")),))])[0])
+                rule_id = head.get("rule_id") or ", ".join(
+                    sorted(lines["rule_id"].dropna().astype(str).unique())
+                )
+                st.markdown(f"{t('rule')}: `{rule_id}`")
+                first_rule = str(lines["rule_id"].dropna().iloc[0]) if lines["rule_id"].notna().any() else ""
+                rule = ui.quiet(
+                    wh.fetch_many([("posting_rule", (str(head.get("rule_id") or first_rule),))])[0]
+                )
                 if rule is not None and not rule.empty:
                     with st.expander(t("rule")):
                         st.dataframe(rule, hide_index=True, key="vp_rule")

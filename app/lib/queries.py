@@ -103,9 +103,9 @@ SQL: dict[str, str] = {
         order by org_code, control_account""",
     "recon_exceptions": """
         select recon_status, org_code, period, control_account, event_type,
-               business_document_no, event_date, business_amount_base,
+               business_document_no, item_date, business_amount_base,
                gl_voucher_no, gl_amount_base, difference,
-               date_diff('day', event_date, ?::date) as age_days,
+               date_diff('day', item_date, ?::date) as age_days,
                match_tier, reason_zh, reason_en
         from {recon_items}
         where recon_status <> 'matched' and list_contains(?, org_code) and period between ? and ?
@@ -208,7 +208,7 @@ def page_requests(page: str, f: dict[str, Any]) -> list[tuple[str, tuple[Any, ..
     p0, p1, period = f["p0"], f["p1"], f["period"]
     if page == "overview":
         return [
-            ("kpi_monthly", (orgs,)),
+            ("kpi_monthly", ([*orgs, "GROUP"],)),
             ("ar_aging_period", (orgs, p1)),
             ("recon_open_by_org_period", (orgs,)),
             ("sales_margin_range", (orgs, p0, p1)),

@@ -50,6 +50,9 @@ class ModelMissing(LookupError):
         self.models = sorted(set(models))
         super().__init__(", ".join(self.models))
 
+    def __reduce__(self):  # st.cache_data pickles results, errors included
+        return (ModelMissing, (self.models,))
+
 
 class QueryFailed(RuntimeError):
     """A query against an existing model failed (e.g. a column was renamed)."""
@@ -57,6 +60,9 @@ class QueryFailed(RuntimeError):
     def __init__(self, name: str, error: str):
         self.name, self.error = name, error
         super().__init__(f"{name}: {error}")
+
+    def __reduce__(self):
+        return (QueryFailed, (self.name, self.error))
 
 
 def warehouse_path() -> Path:
