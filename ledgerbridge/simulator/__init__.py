@@ -54,7 +54,9 @@ class SimulationSummary:
     anomalies: dict[str, int]
 
 
-def simulate(config: SimulationConfig, progress: Callable[[str, int], None] | None = None) -> SimulationSummary:
+def simulate(
+    config: SimulationConfig, progress: Callable[[str, int], None] | None = None
+) -> SimulationSummary:
     """Generate the world, cut it at the as-of date and write the three sources and the ground truth."""
     if config.scale <= 0:
         raise LedgerbridgeError("scale must be positive")
@@ -92,15 +94,25 @@ def simulate(config: SimulationConfig, progress: Callable[[str, int], None] | No
     report("expense store written", sum(exp_counts.values()))
 
     truth = ground_truth(world, snap, truth_rows)
-    table = pa.Table.from_pandas(truth.astype(object).where(truth.notna(), None).astype(str).replace("None", None),
-                                 preserve_index=False)
+    table = pa.Table.from_pandas(
+        truth.astype(object).where(truth.notna(), None).astype(str).replace("None", None),
+        preserve_index=False,
+    )
     tmp = out / ".ground_truth.parquet.tmp"
     pq.write_table(table, tmp)
     tmp.replace(out / "ground_truth.parquet")
     write_if_changed(out / "ground_truth.csv", truth.to_csv(index=False).encode("utf-8"))
-    write_if_changed(out / "simulation.json", (
-        f'{{"seed": {config.seed}, "scale": {config.scale}, "as_of": "{as_of}"}}\n').encode())
+    write_if_changed(
+        out / "simulation.json",
+        (f'{{"seed": {config.seed}, "scale": {config.scale}, "as_of": "{as_of}"}}\n').encode(),
+    )
     report("ground truth written", len(truth))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return SimulationSummary(tables, time.perf_counter() - started, peak, out,
-                             dt.date.fromisoformat(str(as_of)), truth["anomaly"].value_counts().to_dict())
+    return SimulationSummary(
+        tables,
+        time.perf_counter() - started,
+        peak,
+        out,
+        dt.date.fromisoformat(str(as_of)),
+        truth["anomaly"].value_counts().to_dict(),
+    )

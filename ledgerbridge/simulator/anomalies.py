@@ -58,8 +58,13 @@ def _pick(rng: np.random.Generator, eligible: np.ndarray, rate: float) -> np.nda
     return np.sort(rng.choice(idx, min(k, len(idx)), replace=False))
 
 
-def plan_anomalies(events: pd.DataFrame, cancelled_docs: set[str], rates: AnomalyRates,
-                   seed: int, unmapped_parties: frozenset[str] = frozenset()) -> pd.Series:
+def plan_anomalies(
+    events: pd.DataFrame,
+    cancelled_docs: set[str],
+    rates: AnomalyRates,
+    seed: int,
+    unmapped_parties: frozenset[str] = frozenset(),
+) -> pd.Series:
     """An ``anomaly`` label per event ('' for a clean one); each event gets at most one.
 
     Postings without a usable reference are only planted for parties the GL codes
@@ -68,7 +73,9 @@ def plan_anomalies(events: pd.DataFrame, cancelled_docs: set[str], rates: Anomal
     label = np.full(len(events), "", dtype=object)
     et = events["event_type"].to_numpy()
     clean = (~events["is_reversal"].to_numpy()) & (~events["doc_no"].isin(cancelled_docs).to_numpy())
-    foreign = events["currency"].to_numpy() != np.where(events["org_code"].to_numpy() == "ORG03", "USD", "CNY")
+    foreign = events["currency"].to_numpy() != np.where(
+        events["org_code"].to_numpy() == "ORG03", "USD", "CNY"
+    )
     party = events["supplier_code"].fillna(events["customer_code"]).to_numpy()
     settle = np.isin(et, ["PAY", "REC"]) & ~np.isin(party, list(unmapped_parties))
     early = period_index(events["day"].to_numpy()) <= 10  # the next period is still within the year
@@ -94,8 +101,11 @@ def plan_batches(events: pd.DataFrame, anomaly: pd.Series, rates: AnomalyRates, 
     ev = events[(events["event_type"] == "REC") & (events["currency"] == "CNY") & (anomaly == "")].copy()
     ev["period"] = period_index(ev["day"].to_numpy())
     ev = ev.sort_values(["org_code", "customer_code", "period", "day", "event_id"])
-    same = (ev["org_code"].eq(ev["org_code"].shift()) & ev["customer_code"].eq(ev["customer_code"].shift())
-            & ev["period"].eq(ev["period"].shift())).to_numpy()
+    same = (
+        ev["org_code"].eq(ev["org_code"].shift())
+        & ev["customer_code"].eq(ev["customer_code"].shift())
+        & ev["period"].eq(ev["period"].shift())
+    ).to_numpy()
     second = np.flatnonzero(same)
     # Non-overlapping pairs (i-1, i).
     second = second[np.r_[True, np.diff(second) > 1]] if len(second) else second

@@ -47,4 +47,4 @@ def period_start_day(period_idx: np.ndarray) -> np.ndarray:
 def timestamp(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Day offsets -> datetime64[s] during office hours of that day."""
     secs = rng.integers(8 * 3600, 19 * 3600, len(day))
-    return (to_date(day).astype("datetime64[s]") + secs.astype("timedelta64[s]"))
+    return to_date(day).astype("datetime64[s]") + secs.astype("timedelta64[s]")

@@ -15,8 +15,11 @@ from ledgerbridge.simulator.snapshot import MASTER_UPDATED, Snapshot
 from ledgerbridge.simulator.world import World
 
 # Planted bad rows: (table, reason, how to break a copy of a real row)
-BAD_ERP_ROWS = [("goods_receipts", "malformed_date"), ("purchase_order_lines", "negative_quantity"),
-                ("customer_invoices", "unknown_currency")]
+BAD_ERP_ROWS = [
+    ("goods_receipts", "malformed_date"),
+    ("purchase_order_lines", "negative_quantity"),
+    ("customer_invoices", "unknown_currency"),
+]
 
 
 def _date(day: np.ndarray) -> np.ndarray:
@@ -30,64 +33,148 @@ def erp_frames(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
         "orgs": m.orgs.assign(updated_at=MASTER_UPDATED),
         "suppliers": m.suppliers.assign(updated_at=MASTER_UPDATED),
         "customers": m.customers.assign(updated_at=MASTER_UPDATED),
-        "materials": m.materials.assign(standard_cost=np.round(m.materials["standard_cost"] * 100).astype(np.int64),
-                                        updated_at=MASTER_UPDATED),
+        "materials": m.materials.assign(
+            standard_cost=np.round(m.materials["standard_cost"] * 100).astype(np.int64),
+            updated_at=MASTER_UPDATED,
+        ),
     }
     for side, (o, ol, f, inv, st, party) in {
-        "purchase": ("purchase_orders", "purchase_order_lines", "goods_receipts", "supplier_invoices",
-                     "supplier_payments", "supplier_code"),
-        "sales": ("sales_orders", "sales_order_lines", "deliveries", "customer_invoices", "customer_receipts",
-                  "customer_code"),
+        "purchase": (
+            "purchase_orders",
+            "purchase_order_lines",
+            "goods_receipts",
+            "supplier_invoices",
+            "supplier_payments",
+            "supplier_code",
+        ),
+        "sales": (
+            "sales_orders",
+            "sales_order_lines",
+            "deliveries",
+            "customer_invoices",
+            "customer_receipts",
+            "customer_code",
+        ),
     }.items():
         order_key = "po_no" if side == "purchase" else "so_no"
         orders = e[f"{side}_orders"]
-        out[o] = pd.DataFrame({order_key: orders["order_no"], "org_code": orders["org_code"], party: orders["party_code"],
-                               "order_date": _date(orders["order_day"]), "currency": orders["currency"],
-                               "tax_rate": orders["tax_pct"] * 100, "material_group": orders["material_group"],
-                               "net_amount": orders["net"], "tax_amount": orders["tax"], "gross_amount": orders["gross"],
-                               "status": orders["status"], "updated_at": orders["updated_at"]})
+        out[o] = pd.DataFrame(
+            {
+                order_key: orders["order_no"],
+                "org_code": orders["org_code"],
+                party: orders["party_code"],
+                "order_date": _date(orders["order_day"]),
+                "currency": orders["currency"],
+                "tax_rate": orders["tax_pct"] * 100,
+                "material_group": orders["material_group"],
+                "net_amount": orders["net"],
+                "tax_amount": orders["tax"],
+                "gross_amount": orders["gross"],
+                "status": orders["status"],
+                "updated_at": orders["updated_at"],
+            }
+        )
         lines = e[f"{side}_order_lines"]
-        out[ol] = pd.DataFrame({order_key: lines["order_no"], "line_no": lines["line_no"],
-                                "material_code": lines["material_code"], "quantity": lines["quantity"] * 100,
-                                "unit_price": lines["unit_price"], "net_amount": lines["net"],
-                                "updated_at": lines["updated_at"]})
+        out[ol] = pd.DataFrame(
+            {
+                order_key: lines["order_no"],
+                "line_no": lines["line_no"],
+                "material_code": lines["material_code"],
+                "quantity": lines["quantity"] * 100,
+                "unit_price": lines["unit_price"],
+                "net_amount": lines["net"],
+                "updated_at": lines["updated_at"],
+            }
+        )
         fu = e[f"{side}_fulfilments"]
         if side == "purchase":
-            out[f] = pd.DataFrame({"gr_no": fu["doc_no"], "org_code": fu["org_code"], "po_no": fu["order_no"],
-                                   party: fu["party_code"], "receipt_date": _date(fu["day"]), "currency": fu["currency"],
-                                   "material_group": fu["material_group"], "net_amount": fu["net"],
-                                   "status": fu["status"], "updated_at": fu["updated_at"]})
+            out[f] = pd.DataFrame(
+                {
+                    "gr_no": fu["doc_no"],
+                    "org_code": fu["org_code"],
+                    "po_no": fu["order_no"],
+                    party: fu["party_code"],
+                    "receipt_date": _date(fu["day"]),
+                    "currency": fu["currency"],
+                    "material_group": fu["material_group"],
+                    "net_amount": fu["net"],
+                    "status": fu["status"],
+                    "updated_at": fu["updated_at"],
+                }
+            )
         else:
-            out[f] = pd.DataFrame({"delivery_no": fu["doc_no"], "org_code": fu["org_code"], "so_no": fu["order_no"],
-                                   party: fu["party_code"], "delivery_date": _date(fu["day"]),
-                                   "currency": fu["currency"], "net_amount": fu["net"], "cost_amount": fu["cost_base"],
-                                   "status": fu["status"], "updated_at": fu["updated_at"]})
+            out[f] = pd.DataFrame(
+                {
+                    "delivery_no": fu["doc_no"],
+                    "org_code": fu["org_code"],
+                    "so_no": fu["order_no"],
+                    party: fu["party_code"],
+                    "delivery_date": _date(fu["day"]),
+                    "currency": fu["currency"],
+                    "net_amount": fu["net"],
+                    "cost_amount": fu["cost_base"],
+                    "status": fu["status"],
+                    "updated_at": fu["updated_at"],
+                }
+            )
         iv = e[f"{side}_invoices"]
-        cols = {"invoice_no": iv["doc_no"], "org_code": iv["org_code"], party: iv["party_code"],
-                order_key: iv["order_no"], ("gr_no" if side == "purchase" else "delivery_no"): iv["fulfil_no"],
-                "invoice_date": _date(iv["day"]), "due_date": _date(iv["due_day"]), "currency": iv["currency"],
-                "tax_rate": iv["tax_pct"] * 100, "net_amount": iv["net"], "tax_amount": iv["tax"],
-                "gross_amount": iv["gross"]}
+        cols = {
+            "invoice_no": iv["doc_no"],
+            "org_code": iv["org_code"],
+            party: iv["party_code"],
+            order_key: iv["order_no"],
+            ("gr_no" if side == "purchase" else "delivery_no"): iv["fulfil_no"],
+            "invoice_date": _date(iv["day"]),
+            "due_date": _date(iv["due_day"]),
+            "currency": iv["currency"],
+            "tax_rate": iv["tax_pct"] * 100,
+            "net_amount": iv["net"],
+            "tax_amount": iv["tax"],
+            "gross_amount": iv["gross"],
+        }
         if side == "purchase":
-            cols["vat_invoice_no"] = np.char.add("0", np.char.zfill((iv["doc_no"].str[-6:].astype(int) * 7919 % 10**7)
-                                                                    .astype(str).to_numpy().astype(str), 7))
+            cols["vat_invoice_no"] = np.char.add(
+                "0",
+                np.char.zfill(
+                    (iv["doc_no"].str[-6:].astype(int) * 7919 % 10**7).astype(str).to_numpy().astype(str), 7
+                ),
+            )
         out[inv] = pd.DataFrame({**cols, "status": iv["status"], "updated_at": iv["updated_at"]})
         s = e[f"{side}_settlements"]
-        out[st] = pd.DataFrame({("payment_no" if side == "purchase" else "receipt_no"): s["doc_no"],
-                                "org_code": s["org_code"], party: s["party_code"], "invoice_no": s["invoice_no"],
-                                ("payment_date" if side == "purchase" else "receipt_date"): _date(s["day"]),
-                                "currency": s["currency"], "amount": s["amount"], "bank_account": s["bank_account"],
-                                "status": s["status"], "updated_at": s["updated_at"]})
+        out[st] = pd.DataFrame(
+            {
+                ("payment_no" if side == "purchase" else "receipt_no"): s["doc_no"],
+                "org_code": s["org_code"],
+                party: s["party_code"],
+                "invoice_no": s["invoice_no"],
+                ("payment_date" if side == "purchase" else "receipt_date"): _date(s["day"]),
+                "currency": s["currency"],
+                "amount": s["amount"],
+                "bank_account": s["bank_account"],
+                "status": s["status"],
+                "updated_at": s["updated_at"],
+            }
+        )
     moves = []
     for side, sign, mtype in (("purchase", 1, "GR"), ("sales", -1, "GI")):
         fl = e[f"{side}_fulfil_lines"]
         stamp = e[f"{side}_fulfilments"].set_index("doc_no")["updated_at"]
-        moves.append(pd.DataFrame({
-            "movement_id": fl["doc_no"] + "-" + fl["order_line_no"].astype(str), "org_code": fl["org_code"],
-            "material_code": fl["material_code"], "movement_type": mtype, "document_no": fl["doc_no"],
-            "movement_date": _date(fl["day"]), "quantity": sign * fl["quantity"].to_numpy() * 100,
-            "amount_base": sign * fl["amount_base"].to_numpy(), "status": "approved",
-            "updated_at": fl["doc_no"].map(stamp).to_numpy()}))
+        moves.append(
+            pd.DataFrame(
+                {
+                    "movement_id": fl["doc_no"] + "-" + fl["order_line_no"].astype(str),
+                    "org_code": fl["org_code"],
+                    "material_code": fl["material_code"],
+                    "movement_type": mtype,
+                    "document_no": fl["doc_no"],
+                    "movement_date": _date(fl["day"]),
+                    "quantity": sign * fl["quantity"].to_numpy() * 100,
+                    "amount_base": sign * fl["amount_base"].to_numpy(),
+                    "status": "approved",
+                    "updated_at": fl["doc_no"].map(stamp).to_numpy(),
+                }
+            )
+        )
     out["inventory_movements"] = pd.concat(moves, ignore_index=True)
     return out
 
@@ -122,9 +209,18 @@ def plant_bad_rows(frames: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 row["currency"] = "XYZ"
                 row["status"], key = "draft", row["invoice_no"]
             bad_rows.append(row.to_frame().T)
-            truth.append({"anomaly": "bad_row", "system": "erp", "org": row.get("org_code"), "source": table,
-                          "record_key": key, "expected_status": "quarantine", "reason": reason,
-                          "detail": f"{table} row {key}: {reason.replace('_', ' ')}"})
+            truth.append(
+                {
+                    "anomaly": "bad_row",
+                    "system": "erp",
+                    "org": row.get("org_code"),
+                    "source": table,
+                    "record_key": key,
+                    "expected_status": "quarantine",
+                    "reason": reason,
+                    "detail": f"{table} row {key}: {reason.replace('_', ' ')}",
+                }
+            )
         if bad_rows:  # one concat: appending row by row copies the table every time
             frames[table] = pd.concat([df, *bad_rows], ignore_index=True)
     return truth
@@ -148,7 +244,9 @@ def _timestamps(s: pd.Series, dialect: str) -> list:
     """Timestamps as the SQLAlchemy dialect binds them: SQLite stores text, the others datetimes."""
     ts = pd.to_datetime(s)
     if dialect == "sqlite":  # SQLAlchemy's SQLite DATETIME storage format
-        text = np.char.replace(np.datetime_as_string(ts.to_numpy().astype("datetime64[us]"), unit="us"), "T", " ")
+        text = np.char.replace(
+            np.datetime_as_string(ts.to_numpy().astype("datetime64[us]"), unit="us"), "T", " "
+        )
         values = text.astype(object)
     else:
         values = ts.dt.to_pydatetime().astype(object)
@@ -172,7 +270,7 @@ def _insert_rows(con: sa.Connection, table: sa.Table, rows: list[tuple]) -> None
             return
         sql = head + "(" + ", ".join([mark] * len(table.columns)) + ")"
         for i in range(0, len(rows), INSERT_CHUNK):
-            cursor.executemany(sql, rows[i:i + INSERT_CHUNK])
+            cursor.executemany(sql, rows[i : i + INSERT_CHUNK])
     finally:
         cursor.close()
 
@@ -192,7 +290,9 @@ def write_erp(frames: dict[str, pd.DataFrame], url: str) -> None:
             columns = []
             for c, _kind in cols:
                 if c in money[table]:
-                    columns.append(_column_values(df[c].astype(np.int64) / (10_000 if c == "tax_rate" else 100)))
+                    columns.append(
+                        _column_values(df[c].astype(np.int64) / (10_000 if c == "tax_rate" else 100))
+                    )
                 elif c == "updated_at":
                     columns.append(_timestamps(df[c], con.dialect.name))
                 else:

@@ -14,8 +14,11 @@ from ledgerbridge.simulator.money import to_text
 from ledgerbridge.simulator.snapshot import MASTER_UPDATED, Snapshot
 from ledgerbridge.simulator.world import World
 
-BAD_EXPENSE_ROWS = [("expense_claims", "missing_key"), ("expense_claim_lines", "malformed_date"),
-                    ("vat_invoices", "unknown_currency")]
+BAD_EXPENSE_ROWS = [
+    ("expense_claims", "missing_key"),
+    ("expense_claim_lines", "malformed_date"),
+    ("vat_invoices", "unknown_currency"),
+]
 
 
 def _date(day: np.ndarray) -> np.ndarray:
@@ -35,24 +38,59 @@ def expense_tables(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
     return {
         "departments": m.departments.assign(updated_at=MASTER_UPDATED),
         "employees": m.employees.assign(updated_at=MASTER_UPDATED),
-        "expense_claims": pd.DataFrame({
-            "claim_id": c["claim_id"], "org_code": c["org_code"], "employee_code": c["employee_code"],
-            "dept_code": c["dept_code"], "claim_date": _date(c["claim_day"]), "approved_date": _date(c["approve_day"]),
-            "paid_date": _date(c["paid_day"]), "currency": c["currency"], "gross_amount": c["gross"],
-            "status": c["status"], "updated_at": c["updated_at"]}),
-        "expense_claim_lines": pd.DataFrame({
-            "claim_id": ln["claim_id"], "line_no": ln["line_no"], "expense_type": ln["expense_type"],
-            "expense_date": _date(ln["expense_day"]), "invoice_id": ln["invoice_id"], "amount": ln["amount"],
-            "description": ln["description"], "updated_at": ln["updated_at"]}),
-        "vat_invoices": pd.DataFrame({
-            "invoice_id": inv["invoice_id"], "invoice_code": inv["invoice_code"],
-            "invoice_number": inv["invoice_number"], "invoice_type": inv["invoice_type"],
-            "seller_name": inv["seller_name"], "seller_tax_id": inv["seller_tax_id"],
-            "issue_date": _date(inv["issue_day"]), "currency": inv["currency"], "amount": inv["amount"],
-            "tax_amount": inv["tax_amount"], "total_amount": inv["total_amount"], "updated_at": inv["updated_at"]}),
-        "approval_steps": pd.DataFrame({
-            "claim_id": ap["claim_id"], "step_no": ap["step_no"], "approver_code": ap["approver_code"],
-            "action": ap["action"], "acted_at": ap["updated_at"], "updated_at": ap["updated_at"]}),
+        "expense_claims": pd.DataFrame(
+            {
+                "claim_id": c["claim_id"],
+                "org_code": c["org_code"],
+                "employee_code": c["employee_code"],
+                "dept_code": c["dept_code"],
+                "claim_date": _date(c["claim_day"]),
+                "approved_date": _date(c["approve_day"]),
+                "paid_date": _date(c["paid_day"]),
+                "currency": c["currency"],
+                "gross_amount": c["gross"],
+                "status": c["status"],
+                "updated_at": c["updated_at"],
+            }
+        ),
+        "expense_claim_lines": pd.DataFrame(
+            {
+                "claim_id": ln["claim_id"],
+                "line_no": ln["line_no"],
+                "expense_type": ln["expense_type"],
+                "expense_date": _date(ln["expense_day"]),
+                "invoice_id": ln["invoice_id"],
+                "amount": ln["amount"],
+                "description": ln["description"],
+                "updated_at": ln["updated_at"],
+            }
+        ),
+        "vat_invoices": pd.DataFrame(
+            {
+                "invoice_id": inv["invoice_id"],
+                "invoice_code": inv["invoice_code"],
+                "invoice_number": inv["invoice_number"],
+                "invoice_type": inv["invoice_type"],
+                "seller_name": inv["seller_name"],
+                "seller_tax_id": inv["seller_tax_id"],
+                "issue_date": _date(inv["issue_day"]),
+                "currency": inv["currency"],
+                "amount": inv["amount"],
+                "tax_amount": inv["tax_amount"],
+                "total_amount": inv["total_amount"],
+                "updated_at": inv["updated_at"],
+            }
+        ),
+        "approval_steps": pd.DataFrame(
+            {
+                "claim_id": ap["claim_id"],
+                "step_no": ap["step_no"],
+                "approver_code": ap["approver_code"],
+                "action": ap["action"],
+                "acted_at": ap["updated_at"],
+                "updated_at": ap["updated_at"],
+            }
+        ),
     }
 
 
@@ -70,7 +108,9 @@ def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 continue
             k = int(pick * (len(df) + len(added)))
             row = (df.iloc[k] if k < len(df) else added[k - len(df)]).copy()
-            row["updated_at"] = np.datetime64(to_date(np.array([created]))[0], "s") + np.timedelta64(50000, "s")
+            row["updated_at"] = np.datetime64(to_date(np.array([created]))[0], "s") + np.timedelta64(
+                50000, "s"
+            )
             if entity == "expense_claims":
                 row["claim_id"], row["status"] = None, "submitted"
                 key = f"(no claim_id) employee {row['employee_code']} {row['claim_date']}"
@@ -83,16 +123,28 @@ def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 row["currency"] = "XYZ"
                 key = row["invoice_id"]
             added.append(row)
-            truth.append({"anomaly": "bad_row", "system": "expense", "org": None, "source": entity,
-                          "record_key": key, "expected_status": "quarantine", "reason": reason,
-                          "detail": f"{entity} record {key}: {reason.replace('_', ' ')}"})
+            truth.append(
+                {
+                    "anomaly": "bad_row",
+                    "system": "expense",
+                    "org": None,
+                    "source": entity,
+                    "record_key": key,
+                    "expected_status": "quarantine",
+                    "reason": reason,
+                    "detail": f"{entity} record {key}: {reason.replace('_', ' ')}",
+                }
+            )
         if added:
             tables[entity] = pd.concat([df, *(r.to_frame().T for r in added)], ignore_index=True)
     return truth
 
 
-MONEY = {"expense_claims": ["gross_amount"], "expense_claim_lines": ["amount"],
-         "vat_invoices": ["amount", "tax_amount", "total_amount"]}
+MONEY = {
+    "expense_claims": ["gross_amount"],
+    "expense_claim_lines": ["amount"],
+    "vat_invoices": ["amount", "tax_amount", "total_amount"],
+}
 
 
 def write_expense(tables: dict[str, pd.DataFrame], out: Path) -> dict[str, int]:
@@ -106,7 +158,9 @@ def write_expense(tables: dict[str, pd.DataFrame], out: Path) -> dict[str, int]:
             if c in MONEY.get(entity, []):
                 cols[c] = _money(df[c].to_numpy())
             elif c in ("updated_at", "acted_at"):
-                cols[c] = pa.array(pd.to_datetime(df[c]).to_numpy().astype("datetime64[s]"), pa.timestamp("s"))
+                cols[c] = pa.array(
+                    pd.to_datetime(df[c]).to_numpy().astype("datetime64[s]"), pa.timestamp("s")
+                )
             elif c in ("line_no", "step_no"):
                 cols[c] = pa.array(df[c].astype(np.int64).to_numpy(), pa.int64())
             else:

@@ -38,14 +38,18 @@ class ExpenseSystem:
     approvals: pd.DataFrame
 
 
-def deductible_tax(expense_type: np.ndarray, invoice_type: np.ndarray, gross: np.ndarray,
-                   stated_tax: np.ndarray) -> np.ndarray:
+def deductible_tax(
+    expense_type: np.ndarray, invoice_type: np.ndarray, gross: np.ndarray, stated_tax: np.ndarray
+) -> np.ndarray:
     """Deductible input VAT per line (2019 公告第39号 for transport tickets)."""
     air_rail = np.isin(invoice_type, ["e_ticket_air", "e_ticket_rail"])
     road = invoice_type == "e_ticket_road"
     special = invoice_type == "special"
-    tax = np.where(air_rail, round_div(gross * 9, 109),
-                   np.where(road, round_div(gross * 3, 103), np.where(special, stated_tax, 0)))
+    tax = np.where(
+        air_rail,
+        round_div(gross * 9, 109),
+        np.where(road, round_div(gross * 3, 103), np.where(special, stated_tax, 0)),
+    )
     return np.where(np.isin(expense_type, list(NOT_DEDUCTIBLE)), 0, tax)
 
 
@@ -62,8 +66,9 @@ def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem
     # 4 % never leave draft, 5 % are rejected, the rest get approved; 92 % of approved get paid.
     approved_day = np.where(u >= 0.09, claim_day + rng.integers(1, 6, n), NEVER)
     rejected_day = np.where((u >= 0.04) & (u < 0.09), claim_day + rng.integers(1, 4, n), NEVER)
-    paid_day = np.where((approved_day < NEVER) & (rng.random(n) < 0.92),
-                        approved_day + rng.integers(1, 11, n), NEVER)
+    paid_day = np.where(
+        (approved_day < NEVER) & (rng.random(n) < 0.92), approved_day + rng.integers(1, 11, n), NEVER
+    )
     approved_day = np.where(approved_day < HORIZON_DAYS, approved_day, NEVER)
     paid_day = np.where(paid_day < HORIZON_DAYS, paid_day, NEVER)
     draft = u < 0.04
@@ -91,44 +96,81 @@ def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem
 
     seller_idx = rng.integers(0, len(master.suppliers), len(li))
     invoice_id = np.char.add("INV", np.char.zfill(np.arange(1, len(li) + 1).astype(str), 8))
-    invoices = pd.DataFrame({
-        "invoice_id": invoice_id,
-        "invoice_code": np.char.zfill(rng.integers(0, 10**12, len(li)).astype(str), 12),
-        "invoice_number": np.char.zfill(rng.integers(0, 10**8, len(li)).astype(str), 8),
-        "invoice_type": inv_type,
-        "seller_name": master.suppliers["supplier_name"].to_numpy()[seller_idx],
-        "seller_tax_id": master.suppliers["tax_id"].to_numpy()[seller_idx],
-        "issue_day": exp_day, "currency": np.where(abroad[li], "USD", "CNY"),
-        "amount": net, "tax_amount": stated_tax, "total_amount": gross,
-    })
-    lines = pd.DataFrame({
-        "claim_id": claim_id[li], "line_no": line_no, "expense_type": etype, "expense_day": exp_day,
-        "invoice_id": invoice_id, "amount": gross,
-        "deductible_tax": deductible_tax(etype, inv_type, gross, stated_tax),
-        "invoice_type": inv_type, "claim_idx": li,
-    })
-    descriptions = {"TRAVEL_AIR": "机票", "TRAVEL_RAIL": "高铁票", "TRAVEL_ROAD": "客运车票", "HOTEL": "住宿费",
-                    "MEALS": "餐费", "ENTERTAINMENT": "业务招待", "OFFICE": "办公用品", "TELECOM": "通讯费",
-                    "CONSULTING": "咨询服务费"}
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": invoice_id,
+            "invoice_code": np.char.zfill(rng.integers(0, 10**12, len(li)).astype(str), 12),
+            "invoice_number": np.char.zfill(rng.integers(0, 10**8, len(li)).astype(str), 8),
+            "invoice_type": inv_type,
+            "seller_name": master.suppliers["supplier_name"].to_numpy()[seller_idx],
+            "seller_tax_id": master.suppliers["tax_id"].to_numpy()[seller_idx],
+            "issue_day": exp_day,
+            "currency": np.where(abroad[li], "USD", "CNY"),
+            "amount": net,
+            "tax_amount": stated_tax,
+            "total_amount": gross,
+        }
+    )
+    lines = pd.DataFrame(
+        {
+            "claim_id": claim_id[li],
+            "line_no": line_no,
+            "expense_type": etype,
+            "expense_day": exp_day,
+            "invoice_id": invoice_id,
+            "amount": gross,
+            "deductible_tax": deductible_tax(etype, inv_type, gross, stated_tax),
+            "invoice_type": inv_type,
+            "claim_idx": li,
+        }
+    )
+    descriptions = {
+        "TRAVEL_AIR": "机票",
+        "TRAVEL_RAIL": "高铁票",
+        "TRAVEL_ROAD": "客运车票",
+        "HOTEL": "住宿费",
+        "MEALS": "餐费",
+        "ENTERTAINMENT": "业务招待",
+        "OFFICE": "办公用品",
+        "TELECOM": "通讯费",
+        "CONSULTING": "咨询服务费",
+    }
     lines["description"] = lines["expense_type"].map(descriptions)
-    claims = pd.DataFrame({
-        "claim_id": claim_id, "org_code": org, "employee_code": emp["employee_code"].to_numpy()[e],
-        "dept_code": emp["dept_code"].to_numpy()[e], "claim_day": claim_day,
-        "currency": np.where(abroad, "USD", "CNY"),
-        "gross": np.bincount(li, weights=gross, minlength=n).astype(np.int64),
-        "deductible_tax": np.bincount(li, weights=lines["deductible_tax"], minlength=n).astype(np.int64),
-        "created_day": np.where(draft, claim_day, claim_day), "submit_day": np.where(draft, NEVER, claim_day),
-        "approve_day": approved_day, "reject_day": rejected_day, "paid_day": paid_day,
-        "cancel_day": np.full(n, NEVER),
-    })
+    claims = pd.DataFrame(
+        {
+            "claim_id": claim_id,
+            "org_code": org,
+            "employee_code": emp["employee_code"].to_numpy()[e],
+            "dept_code": emp["dept_code"].to_numpy()[e],
+            "claim_day": claim_day,
+            "currency": np.where(abroad, "USD", "CNY"),
+            "gross": np.bincount(li, weights=gross, minlength=n).astype(np.int64),
+            "deductible_tax": np.bincount(li, weights=lines["deductible_tax"], minlength=n).astype(np.int64),
+            "created_day": np.where(draft, claim_day, claim_day),
+            "submit_day": np.where(draft, NEVER, claim_day),
+            "approve_day": approved_day,
+            "reject_day": rejected_day,
+            "paid_day": paid_day,
+            "cancel_day": np.full(n, NEVER),
+        }
+    )
     approver = emp["employee_code"].to_numpy()[rng.integers(0, len(emp), n)]
-    approvals = pd.DataFrame({
-        "claim_id": np.repeat(claim_id, 2), "step_no": np.tile([1, 2], n),
-        "approver_code": np.repeat(approver, 2),
-        "action": np.where(np.tile([True, False], n), np.repeat(np.where(rejected_day < NEVER, "reject", "approve"), 2),
-                           "approve"),
-        "day": np.ravel(np.column_stack([np.minimum(claim_day + 1, np.minimum(approved_day, rejected_day)),
-                                         approved_day])),
-    })
+    approvals = pd.DataFrame(
+        {
+            "claim_id": np.repeat(claim_id, 2),
+            "step_no": np.tile([1, 2], n),
+            "approver_code": np.repeat(approver, 2),
+            "action": np.where(
+                np.tile([True, False], n),
+                np.repeat(np.where(rejected_day < NEVER, "reject", "approve"), 2),
+                "approve",
+            ),
+            "day": np.ravel(
+                np.column_stack(
+                    [np.minimum(claim_day + 1, np.minimum(approved_day, rejected_day)), approved_day]
+                )
+            ),
+        }
+    )
     approvals = approvals[approvals["day"] < NEVER].reset_index(drop=True)
     return ExpenseSystem(claims, lines, invoices, approvals)

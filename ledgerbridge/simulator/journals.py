@@ -14,7 +14,13 @@ ORPHAN_KEY_BASE = 2 * 10**12
 
 # (name, [(account, side, share of the amount)], day rule, monthly amount in CNY, voucher kind)
 RECURRING = [
-    ("计提工资 Payroll accrual", [("660206", "D", 0.6), ("660106", "D", 0.4), ("2211", "C", 1.0)], "end", 900_000, "转"),
+    (
+        "计提工资 Payroll accrual",
+        [("660206", "D", 0.6), ("660106", "D", 0.4), ("2211", "C", 1.0)],
+        "end",
+        900_000,
+        "转",
+    ),
     ("发放工资 Payroll paid", [("2211", "D", 1.0), ("100201", "C", 1.0)], "next10", 900_000, "付"),
     ("计提折旧 Depreciation", [("660207", "D", 1.0), ("1602", "C", 1.0)], "end", 120_000, "转"),
     ("银行手续费 Bank fees", [("660303", "D", 1.0), ("100201", "C", 1.0)], "mid", 1_800, "付"),
@@ -27,11 +33,27 @@ def _lines(key, org, day, summary, legs, amount, word, employee=None, customer=N
     rows = []
     for order, (acct, side, share) in enumerate(legs):
         amt = int(round(amount * share))
-        rows.append((key, org, day, summary, "", acct, side, amt, amt, None, 1_000_000,
-                     supplier if acct in ("220201", "220202") else None,
-                     customer if acct == "1122" else None,
-                     employee if acct == "2241" or acct.startswith("66") and employee else None,
-                     None, order, word))
+        rows.append(
+            (
+                key,
+                org,
+                day,
+                summary,
+                "",
+                acct,
+                side,
+                amt,
+                amt,
+                None,
+                1_000_000,
+                supplier if acct in ("220201", "220202") else None,
+                customer if acct == "1122" else None,
+                employee if acct == "2241" or acct.startswith("66") and employee else None,
+                None,
+                order,
+                word,
+            )
+        )
     # Keep the voucher balanced to the cent whatever the shares.
     debit = sum(r[8] for r in rows if r[6] == "D")
     credit = sum(r[8] for r in rows if r[6] == "C")
@@ -41,9 +63,25 @@ def _lines(key, org, day, summary, legs, amount, word, employee=None, customer=N
     return rows
 
 
-COLUMNS = ["voucher_key", "org_code", "day", "summary", "reference", "account_code", "side", "amount_original",
-           "amount_base", "currency", "rate_micro", "supplier_code", "customer_code", "employee_code", "dept_code",
-           "leg_order", "voucher_word"]
+COLUMNS = [
+    "voucher_key",
+    "org_code",
+    "day",
+    "summary",
+    "reference",
+    "account_code",
+    "side",
+    "amount_original",
+    "amount_base",
+    "currency",
+    "rate_micro",
+    "supplier_code",
+    "customer_code",
+    "employee_code",
+    "dept_code",
+    "leg_order",
+    "voucher_word",
+]
 
 
 def manual_journals(seed: int, scale: float) -> pd.DataFrame:
@@ -57,8 +95,11 @@ def manual_journals(seed: int, scale: float) -> pd.DataFrame:
         key += 1
         for m in range(12):
             for name, legs, rule, monthly, word in RECURRING:
-                day = {"end": period_end_day(m), "mid": period_start_day(m) + 14,
-                       "next10": period_start_day(m + 1) + 9}[rule]
+                day = {
+                    "end": period_end_day(m),
+                    "mid": period_start_day(m) + 14,
+                    "next10": period_start_day(m + 1) + 9,
+                }[rule]
                 if day >= HORIZON_DAYS:
                     continue
                 amount = int(round(monthly * share * max(scale, 0.1) / fx * rng.uniform(0.9, 1.1) * 100))
@@ -83,8 +124,16 @@ def orphan_postings(seed: int, n: int, master: MasterData) -> pd.DataFrame:
         day = int(rng.integers(0, HORIZON_DAYS - 1))
         amount = int(rng.integers(5, 400)) * 10_000  # round adjustments, in cents
         emp = emp_of_org.get(org, np.array([], dtype=object))
-        rows += _lines(ORPHAN_KEY_BASE + i, org, day, summary, legs, amount, "转",
-                       customer=master.customers["customer_code"].to_numpy()[rng.integers(0, len(master.customers))],
-                       supplier=master.suppliers["supplier_code"].to_numpy()[rng.integers(0, len(master.suppliers))],
-                       employee=emp[rng.integers(0, len(emp))] if party == "employee" else None)
+        rows += _lines(
+            ORPHAN_KEY_BASE + i,
+            org,
+            day,
+            summary,
+            legs,
+            amount,
+            "转",
+            customer=master.customers["customer_code"].to_numpy()[rng.integers(0, len(master.customers))],
+            supplier=master.suppliers["supplier_code"].to_numpy()[rng.integers(0, len(master.suppliers))],
+            employee=emp[rng.integers(0, len(emp))] if party == "employee" else None,
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

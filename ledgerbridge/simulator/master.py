@@ -12,7 +12,14 @@ from ledgerbridge.simulator import names
 ORGS = pd.DataFrame(
     [
         ("ORG01", "上海明远科技有限公司", "Shanghai Mingyuan Technology Co., Ltd.", "CN", "CNY", 0.45),
-        ("ORG02", "苏州明远精密制造有限公司", "Suzhou Mingyuan Precision Manufacturing Co., Ltd.", "CN", "CNY", 0.35),
+        (
+            "ORG02",
+            "苏州明远精密制造有限公司",
+            "Suzhou Mingyuan Precision Manufacturing Co., Ltd.",
+            "CN",
+            "CNY",
+            0.35,
+        ),
         ("ORG03", "明远国际有限公司", "Mingyuan International Inc.", "US", "USD", 0.20),
     ],
     columns=["org_code", "org_name", "org_name_en", "country", "base_currency", "volume_share"],
@@ -78,8 +85,15 @@ CHART_OF_ACCOUNTS = [
 
 # Expense type -> sub-account suffix under 6601 (sales) / 6602 (admin, R&D).
 EXPENSE_ACCOUNT_SUFFIX = {
-    "TRAVEL_AIR": "01", "TRAVEL_RAIL": "01", "TRAVEL_ROAD": "01", "HOTEL": "01",
-    "MEALS": "02", "ENTERTAINMENT": "02", "OFFICE": "03", "TELECOM": "04", "CONSULTING": "05",
+    "TRAVEL_AIR": "01",
+    "TRAVEL_RAIL": "01",
+    "TRAVEL_ROAD": "01",
+    "HOTEL": "01",
+    "MEALS": "02",
+    "ENTERTAINMENT": "02",
+    "OFFICE": "03",
+    "TELECOM": "04",
+    "CONSULTING": "05",
 }
 
 
@@ -100,11 +114,18 @@ def chart_of_accounts() -> pd.DataFrame:
     """The PRC chart of accounts used by every org of the group."""
     df = pd.DataFrame(
         CHART_OF_ACCOUNTS,
-        columns=["account_code", "account_name", "account_name_en", "account_category",
-                 "balance_direction", "parent_code"],
+        columns=[
+            "account_code",
+            "account_name",
+            "account_name_en",
+            "account_category",
+            "balance_direction",
+            "parent_code",
+        ],
     )
-    df["level"] = np.where(df["account_code"].str.len() == 4, 1,
-                           np.where(df["account_code"].str.len() == 6, 2, 3))
+    df["level"] = np.where(
+        df["account_code"].str.len() == 4, 1, np.where(df["account_code"].str.len() == 6, 2, 3)
+    )
     return df
 
 
@@ -112,8 +133,9 @@ def _tax_id(rng: np.random.Generator, n: int, domestic: np.ndarray) -> np.ndarra
     """Unified social credit codes for domestic parties, foreign VAT numbers otherwise."""
     digits = rng.integers(0, 10**8, n)
     region = rng.choice(["310000", "320500", "330100", "440300", "110000"], n)
-    cn = np.char.add(np.char.add("91", region.astype(str)),
-                     np.char.add("MA", np.char.zfill(digits.astype(str), 8)))
+    cn = np.char.add(
+        np.char.add("91", region.astype(str)), np.char.add("MA", np.char.zfill(digits.astype(str), 8))
+    )
     cn = np.char.add(cn, rng.choice(list("0123456789ABCDEFGHJKLMNPQRTUWXY"), n))
     foreign = np.char.add(rng.choice(["DE", "US", "NL", "FR", "SG"], n), np.char.zfill(digits.astype(str), 9))
     return np.where(domestic, cn, foreign)
@@ -136,28 +158,32 @@ def _company_names(rng: np.random.Generator, n: int, domestic: np.ndarray) -> tu
         cn_name.append(f"{c[0]}{w[0]}{extra_cn}{t[0]}有限公司")
         en_name.append(f"{c[1]} {w[1]}{extra_en} {t[1]} Co., Ltd.")
         tail = "" if serial[i] == 0 else f" {serial[i] + 1}"
-        f_name.append(f"{names.FOREIGN_FIRST[f1[i]]} {names.FOREIGN_SECOND[f2[i]]}{tail} "
-                      f"{names.FOREIGN_SUFFIX[f3[i]]}")
+        f_name.append(
+            f"{names.FOREIGN_FIRST[f1[i]]} {names.FOREIGN_SECOND[f2[i]]}{tail} {names.FOREIGN_SUFFIX[f3[i]]}"
+        )
     cn_arr, en_arr, f_arr = np.array(cn_name), np.array(en_name), np.array(f_name)
     return np.where(domestic, cn_arr, f_arr), np.where(domestic, en_arr, f_arr)
 
 
-def _parties(rng: np.random.Generator, n: int, prefix: str, domestic_share: float,
-             days_name: str) -> pd.DataFrame:
+def _parties(
+    rng: np.random.Generator, n: int, prefix: str, domestic_share: float, days_name: str
+) -> pd.DataFrame:
     domestic = rng.random(n) < domestic_share
     domestic[0] = True
     domestic[1] = False
     cn, en = _company_names(rng, n, domestic)
     foreign_cur = rng.choice(["USD", "EUR"], n, p=[0.65, 0.35])
-    df = pd.DataFrame({
-        "code": [f"{prefix}{i:05d}" for i in range(1, n + 1)],
-        "name": cn,
-        "name_en": en,
-        "tax_id": _tax_id(rng, n, domestic),
-        "country": np.where(domestic, "CN", rng.choice(["DE", "US", "NL", "FR", "SG"], n)),
-        "currency": np.where(domestic, "CNY", foreign_cur),
-        days_name: rng.choice([30, 45, 60, 90], n),
-    })
+    df = pd.DataFrame(
+        {
+            "code": [f"{prefix}{i:05d}" for i in range(1, n + 1)],
+            "name": cn,
+            "name_en": en,
+            "tax_id": _tax_id(rng, n, domestic),
+            "country": np.where(domestic, "CN", rng.choice(["DE", "US", "NL", "FR", "SG"], n)),
+            "currency": np.where(domestic, "CNY", foreign_cur),
+            days_name: rng.choice([30, 45, 60, 90], n),
+        }
+    )
     df["name"] = np.where(domestic, df["name"], df["name_en"])
     return df
 
@@ -167,9 +193,11 @@ def build_master(seed: int, scale: float) -> MasterData:
     rng = np.random.default_rng([seed, 1])
     size = max(1.0, scale) ** 0.5
     suppliers = _parties(rng, int(round(60 * size)), "S", 0.72, "payment_days").rename(
-        columns={"code": "supplier_code", "name": "supplier_name", "name_en": "supplier_name_en"})
+        columns={"code": "supplier_code", "name": "supplier_name", "name_en": "supplier_name_en"}
+    )
     customers = _parties(rng, int(round(90 * size)), "C", 0.78, "credit_days").rename(
-        columns={"code": "customer_code", "name": "customer_name", "name_en": "customer_name_en"})
+        columns={"code": "customer_code", "name": "customer_name", "name_en": "customer_name_en"}
+    )
 
     n_mat = int(round(160 * size))
     base = rng.integers(0, len(names.MATERIAL_BASES), n_mat)
@@ -178,22 +206,25 @@ def build_master(seed: int, scale: float) -> MasterData:
     mv = [names.MATERIAL_VARIANTS[v] for v in variant]
     group = np.array([m[2] for m in mb])
     cost = np.round(np.array([m[3] for m in mb]) * rng.uniform(0.7, 1.4, n_mat), 2)
-    materials = pd.DataFrame({
-        # Codes keep a leading zero: "01" raw materials, "02" goods.
-        "material_code": [f"{'01' if g == 'RAW' else '02'}{i:05d}" for i, g in enumerate(group, 1)],
-        "material_name": [f"{m[0]}-{v[0]}" for m, v in zip(mb, mv, strict=True)],
-        "material_name_en": [f"{m[1]}, {v[1]}" for m, v in zip(mb, mv, strict=True)],
-        "material_group": group,
-        "uom": [m[4] for m in mb],
-        "standard_cost": cost,
-    })
+    materials = pd.DataFrame(
+        {
+            # Codes keep a leading zero: "01" raw materials, "02" goods.
+            "material_code": [f"{'01' if g == 'RAW' else '02'}{i:05d}" for i, g in enumerate(group, 1)],
+            "material_name": [f"{m[0]}-{v[0]}" for m, v in zip(mb, mv, strict=True)],
+            "material_name_en": [f"{m[1]}, {v[1]}" for m, v in zip(mb, mv, strict=True)],
+            "material_group": group,
+            "uom": [m[4] for m in mb],
+            "standard_cost": cost,
+        }
+    )
 
     dept_rows = []
     for org_i, org in enumerate(ORGS["org_code"], 1):
         for suffix, cn, en, function in names.DEPARTMENTS:
             dept_rows.append((f"{suffix}{org_i:02d}", cn, en, org, function))
-    departments = pd.DataFrame(dept_rows, columns=["dept_code", "dept_name", "dept_name_en",
-                                                   "org_code", "function"])
+    departments = pd.DataFrame(
+        dept_rows, columns=["dept_code", "dept_name", "dept_name_en", "org_code", "function"]
+    )
 
     n_emp = int(round(90 * size))
     emp_org = rng.choice(ORGS["org_code"].to_numpy(), n_emp, p=ORGS["volume_share"].to_numpy())
@@ -207,12 +238,21 @@ def build_master(seed: int, scale: float) -> MasterData:
     en_names = [f"{names.GIVEN[b][1]} {names.SURNAMES[a][1]}" for a, b in zip(s, g, strict=True)]
     west = [f"{names.WESTERN_FIRST[a]} {names.WESTERN_LAST[b]}" for a, b in zip(wf, wl, strict=True)]
     abroad = emp_org == "ORG03"
-    employees = pd.DataFrame({
-        "employee_code": [f"E{i:04d}" for i in range(1, n_emp + 1)],
-        "employee_name": np.where(abroad, west, cn_names),
-        "employee_name_en": np.where(abroad, west, en_names),
-        "org_code": emp_org,
-        "dept_code": emp_dept,
-    })
-    return MasterData(ORGS.drop(columns="volume_share"), suppliers, customers, materials,
-                      departments, employees, chart_of_accounts())
+    employees = pd.DataFrame(
+        {
+            "employee_code": [f"E{i:04d}" for i in range(1, n_emp + 1)],
+            "employee_name": np.where(abroad, west, cn_names),
+            "employee_name_en": np.where(abroad, west, en_names),
+            "org_code": emp_org,
+            "dept_code": emp_dept,
+        }
+    )
+    return MasterData(
+        ORGS.drop(columns="volume_share"),
+        suppliers,
+        customers,
+        materials,
+        departments,
+        employees,
+        chart_of_accounts(),
+    )

@@ -26,21 +26,55 @@ LEGS: dict[str, list[tuple[str, str, str]]] = {
     "EC_PAY": [("2241", "D", "gross"), ("BANK", "C", "gross")],
 }
 # Split posting of a supplier invoice: the goods part first, the VAT when the invoice is certified.
-SPLIT_PINV = [("220202", "D", "net", 0), ("220201", "C", "net", 0), ("22210101", "D", "tax", 1),
-              ("220201", "C", "tax", 1)]
+SPLIT_PINV = [
+    ("220202", "D", "net", 0),
+    ("220201", "C", "net", 0),
+    ("22210101", "D", "tax", 1),
+    ("220201", "C", "tax", 1),
+]
 SUPPLIER_ACCOUNTS = {"220201", "220202"}
 CUSTOMER_ACCOUNTS = {"1122"}
 EMPLOYEE_ACCOUNTS = {"2241"}
 INVENTORY_BY_GROUP = {"RAW": "1403", "GOODS": "1405"}
-LABEL_CN = {"GR": "采购入库", "PINV": "采购发票", "PAY": "付款", "DN": "销售出库", "SINV": "销售发票",
-            "REC": "收款", "EC_APPROVE": "报销", "EC_PAY": "支付报销款"}
-LABEL_EN = {"GR": "Goods receipt", "PINV": "Supplier invoice", "PAY": "Payment", "DN": "Delivery",
-            "SINV": "Customer invoice", "REC": "Receipt", "EC_APPROVE": "Expense claim",
-            "EC_PAY": "Claim payment"}
+LABEL_CN = {
+    "GR": "采购入库",
+    "PINV": "采购发票",
+    "PAY": "付款",
+    "DN": "销售出库",
+    "SINV": "销售发票",
+    "REC": "收款",
+    "EC_APPROVE": "报销",
+    "EC_PAY": "支付报销款",
+}
+LABEL_EN = {
+    "GR": "Goods receipt",
+    "PINV": "Supplier invoice",
+    "PAY": "Payment",
+    "DN": "Delivery",
+    "SINV": "Customer invoice",
+    "REC": "Receipt",
+    "EC_APPROVE": "Expense claim",
+    "EC_PAY": "Claim payment",
+}
 PREPARERS = {"ORG01": "张会计", "ORG02": "李会计", "ORG03": "Anna Lee"}
-LINE_COLUMNS = ["voucher_key", "org_code", "day", "summary", "reference", "account_code", "side",
-                "amount_original", "amount_base", "currency", "rate_micro", "supplier_code", "customer_code",
-                "employee_code", "dept_code", "leg_order"]
+LINE_COLUMNS = [
+    "voucher_key",
+    "org_code",
+    "day",
+    "summary",
+    "reference",
+    "account_code",
+    "side",
+    "amount_original",
+    "amount_base",
+    "currency",
+    "rate_micro",
+    "supplier_code",
+    "customer_code",
+    "employee_code",
+    "dept_code",
+    "leg_order",
+]
 
 
 def posted_amounts(events: pd.DataFrame, anomaly: pd.Series, rate, seed: int) -> pd.DataFrame:
@@ -57,8 +91,9 @@ def posted_amounts(events: pd.DataFrame, anomaly: pd.Series, rate, seed: int) ->
     gross = np.where(mis, net + tax, p["gross"])
     fx = (anomaly == "fx_difference").to_numpy()
     base_cur = np.where(p["org_code"].to_numpy() == "ORG03", "USD", "CNY")
-    wrong_rate = rate(np.maximum(p["day"].to_numpy() - rng.integers(7, 31, len(p)), 0), p["currency"].to_numpy(),
-                      base_cur)
+    wrong_rate = rate(
+        np.maximum(p["day"].to_numpy() - rng.integers(7, 31, len(p)), 0), p["currency"].to_numpy(), base_cur
+    )
     wrong_rate = np.where(wrong_rate == p["rate_micro"], wrong_rate + 15_000, wrong_rate)
     r = np.where(fx, wrong_rate, p["rate_micro"])
     changed = mis | fx
@@ -73,25 +108,32 @@ def posted_amounts(events: pd.DataFrame, anomaly: pd.Series, rate, seed: int) ->
     return p
 
 
-def _legs(p: pd.DataFrame, expenses_lines: pd.DataFrame, dept_function: pd.Series,
-          split: np.ndarray) -> pd.DataFrame:
+def _legs(
+    p: pd.DataFrame, expenses_lines: pd.DataFrame, dept_function: pd.Series, split: np.ndarray
+) -> pd.DataFrame:
     """One row per voucher leg, from the posted amounts."""
     frames = []
     for etype, legs in LEGS.items():
         ev = p[(p["event_type"] == etype) & ~(split if etype == "PINV" else False)]
         if etype == "EC_APPROVE":
             legs = legs[1:]
-        frames += [_leg_frame(ev, acct, side, basis, order, 0) for order, (acct, side, basis) in enumerate(legs)]
+        frames += [
+            _leg_frame(ev, acct, side, basis, order, 0) for order, (acct, side, basis) in enumerate(legs)
+        ]
     ev = p[split]
-    frames += [_leg_frame(ev, acct, side, basis, order, part) for order, (acct, side, basis, part)
-               in enumerate(SPLIT_PINV)]
+    frames += [
+        _leg_frame(ev, acct, side, basis, order, part)
+        for order, (acct, side, basis, part) in enumerate(SPLIT_PINV)
+    ]
     # Claim approvals: one expense debit per claim line (net of deductible VAT).
     ev = p[p["event_type"] == "EC_APPROVE"]
     lines = expenses_lines.merge(ev[["claim_idx", "event_id"]], on="claim_idx")
     lines = lines.merge(ev.drop(columns=["net", "net_base"]), on=["event_id", "claim_idx"])
     net = (lines["amount"] - lines["deductible_tax"]).to_numpy()
     prefix = np.where(lines["dept_code"].map(dept_function).to_numpy() == "SALES", "6601", "6602")
-    acct = np.char.add(prefix.astype(str), lines["expense_type"].map(EXPENSE_ACCOUNT_SUFFIX).to_numpy().astype(str))
+    acct = np.char.add(
+        prefix.astype(str), lines["expense_type"].map(EXPENSE_ACCOUNT_SUFFIX).to_numpy().astype(str)
+    )
     lines = lines.assign(net=net, net_base=net)
     frames.append(_leg_frame(lines, acct, "D", "net", -1, 0))
     legs = pd.concat(frames, ignore_index=True)
@@ -99,22 +141,33 @@ def _legs(p: pd.DataFrame, expenses_lines: pd.DataFrame, dept_function: pd.Serie
 
 
 def _leg_frame(ev: pd.DataFrame, account, side: str, basis: str, order: int, part: int) -> pd.DataFrame:
-    acct = np.full(len(ev), account, dtype=object) if isinstance(account, str) else np.asarray(account, object)
+    acct = (
+        np.full(len(ev), account, dtype=object) if isinstance(account, str) else np.asarray(account, object)
+    )
     if isinstance(account, str) and account == "INVENTORY":
         acct = ev["material_group"].map(INVENTORY_BY_GROUP).to_numpy()
     elif isinstance(account, str) and account == "BANK":
         acct = ev["bank_account_code"].to_numpy()
     is_dn_cost = ev["event_type"].to_numpy() == "DN"
-    return pd.DataFrame({
-        "event_id": ev["event_id"].to_numpy(), "part": part, "account_code": acct, "side": side,
-        "amount_original": ev[basis].to_numpy(), "amount_base": ev[f"{basis}_base"].to_numpy(),
-        "currency": ev["currency"].to_numpy(), "rate_micro": np.where(is_dn_cost, 1_000_000, ev["rate_micro"]),
-        "supplier_code": np.where(np.isin(acct, list(SUPPLIER_ACCOUNTS)), ev["supplier_code"], None),
-        "customer_code": np.where(np.isin(acct, list(CUSTOMER_ACCOUNTS)), ev["customer_code"], None),
-        "employee_code": np.where(np.isin(acct, list(EMPLOYEE_ACCOUNTS)) | (order == -1), ev["employee_code"], None),
-        "dept_code": np.where(order == -1, ev["dept_code"], None),
-        "leg_order": order,
-    })
+    return pd.DataFrame(
+        {
+            "event_id": ev["event_id"].to_numpy(),
+            "part": part,
+            "account_code": acct,
+            "side": side,
+            "amount_original": ev[basis].to_numpy(),
+            "amount_base": ev[f"{basis}_base"].to_numpy(),
+            "currency": ev["currency"].to_numpy(),
+            "rate_micro": np.where(is_dn_cost, 1_000_000, ev["rate_micro"]),
+            "supplier_code": np.where(np.isin(acct, list(SUPPLIER_ACCOUNTS)), ev["supplier_code"], None),
+            "customer_code": np.where(np.isin(acct, list(CUSTOMER_ACCOUNTS)), ev["customer_code"], None),
+            "employee_code": np.where(
+                np.isin(acct, list(EMPLOYEE_ACCOUNTS)) | (order == -1), ev["employee_code"], None
+            ),
+            "dept_code": np.where(order == -1, ev["dept_code"], None),
+            "leg_order": order,
+        }
+    )
 
 
 def _mistype(doc_no: np.ndarray, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -124,7 +177,7 @@ def _mistype(doc_no: np.ndarray, where: np.ndarray, rng: np.random.Generator) ->
     pos = rng.integers(4, 9, len(doc_no))
     out = doc_no.copy()
     idx = np.flatnonzero(where)
-    out[idx] = [d[:-p] + d[len(d) - p + 1:] for d, p in zip(doc_no[idx], pos[idx], strict=True)]
+    out[idx] = [d[:-p] + d[len(d) - p + 1 :] for d, p in zip(doc_no[idx], pos[idx], strict=True)]
     return out
 
 
@@ -133,14 +186,18 @@ def _texts(p: pd.DataFrame, anomaly: pd.Series, party_names: pd.Series, rng: np.
     et = p["event_type"].to_numpy()
     abroad = p["org_code"].to_numpy() == "ORG03"
     label = np.where(abroad, pd.Series(et).map(LABEL_EN), pd.Series(et).map(LABEL_CN))
-    party = p["supplier_code"].fillna(p["customer_code"]).fillna(p["employee_code"]).map(party_names).fillna("")
+    party = (
+        p["supplier_code"].fillna(p["customer_code"]).fillna(p["employee_code"]).map(party_names).fillna("")
+    )
     ref = p["doc_no"].to_numpy().astype(object)
     a = anomaly.to_numpy()
     ref = _mistype(ref, a == "reference_mistyped", rng)
     ref = np.where(np.isin(a, ["reference_missing", "ambiguous_pair"]), "", ref)
     rev = np.where(p["is_reversal"].to_numpy(), np.where(abroad, "Reversal ", "冲销 "), "")
-    summary = np.char.add(np.char.add(np.char.add(rev.astype(str), label.astype(str)), " "),
-                          np.char.add(np.where(ref == "", "", np.char.add(ref.astype(str), " ")), party.to_numpy().astype(str)))
+    summary = np.char.add(
+        np.char.add(np.char.add(rev.astype(str), label.astype(str)), " "),
+        np.char.add(np.where(ref == "", "", np.char.add(ref.astype(str), " ")), party.to_numpy().astype(str)),
+    )
     reference = np.where(p["org_code"].to_numpy() == "ORG01", ref, "")
     return summary, reference
 
@@ -150,23 +207,33 @@ def voucher_word(org: np.ndarray, kind: np.ndarray) -> np.ndarray:
     return np.where(org == "ORG01", kind, "记")
 
 
-def post_events(events: pd.DataFrame, anomaly: pd.Series, batch: pd.Series, expenses_lines: pd.DataFrame,
-                master: MasterData, rate, seed: int) -> pd.DataFrame:
+def post_events(
+    events: pd.DataFrame,
+    anomaly: pd.Series,
+    batch: pd.Series,
+    expenses_lines: pd.DataFrame,
+    master: MasterData,
+    rate,
+    seed: int,
+) -> pd.DataFrame:
     """Voucher legs for all events as finance posted them (voucher_key groups a voucher's lines)."""
     rng = np.random.default_rng([seed, 41])
     p = posted_amounts(events, anomaly, rate, seed)
     posted = (anomaly != "missing_posting").to_numpy()
-    names = pd.concat([
-        master.suppliers.set_index("supplier_code")["supplier_name"],
-        master.customers.set_index("customer_code")["customer_name"],
-        master.employees.set_index("employee_code")["employee_name"],
-    ])
+    names = pd.concat(
+        [
+            master.suppliers.set_index("supplier_code")["supplier_name"],
+            master.customers.set_index("customer_code")["customer_name"],
+            master.employees.set_index("employee_code")["employee_name"],
+        ]
+    )
     p["summary"], p["reference"] = _texts(p, anomaly, names, rng)
     split = (anomaly == "split_posting").to_numpy()
     dept_function = master.departments.set_index("dept_code")["function"]
     legs = _legs(p[posted], expenses_lines, dept_function, split[posted])
-    legs = legs.merge(p[["event_id", "org_code", "day", "summary", "reference", "event_type", "doc_no"]],
-                      on="event_id")
+    legs = legs.merge(
+        p[["event_id", "org_code", "day", "summary", "reference", "event_type", "doc_no"]], on="event_id"
+    )
     legs["voucher_key"] = legs["event_id"] * 4 + legs["part"] * 2
 
     # Batch postings: a pair of receipts in one voucher, one line per account.
@@ -178,18 +245,41 @@ def post_events(events: pd.DataFrame, anomaly: pd.Series, batch: pd.Series, expe
         docs = bl.groupby("voucher_key")["doc_no"].agg(lambda s: ",".join(sorted(set(s))))
         bl["day"] = bl.groupby("voucher_key")["day"].transform("max")
         agg = bl.groupby(["voucher_key", "account_code", "side", "leg_order"], as_index=False).agg(
-            org_code=("org_code", "first"), day=("day", "first"), event_type=("event_type", "first"),
-            amount_original=("amount_original", "sum"), amount_base=("amount_base", "sum"),
-            currency=("currency", "first"), rate_micro=("rate_micro", "first"),
-            supplier_code=("supplier_code", "first"), customer_code=("customer_code", "first"),
-            employee_code=("employee_code", "first"), dept_code=("dept_code", "first"),
-            party=("summary", "first"))
+            org_code=("org_code", "first"),
+            day=("day", "first"),
+            event_type=("event_type", "first"),
+            amount_original=("amount_original", "sum"),
+            amount_base=("amount_base", "sum"),
+            currency=("currency", "first"),
+            rate_micro=("rate_micro", "first"),
+            supplier_code=("supplier_code", "first"),
+            customer_code=("customer_code", "first"),
+            employee_code=("employee_code", "first"),
+            dept_code=("dept_code", "first"),
+            party=("summary", "first"),
+        )
         agg["doc_no"] = agg["voucher_key"].map(docs)
-        party = agg["customer_code"].map(names).fillna(
-            bl.groupby("voucher_key")["customer_code"].first().map(names).reindex(agg["voucher_key"]).to_numpy()[0]
-            if len(agg) else "")
-        agg["summary"] = "收款 " + agg["doc_no"] + " " + agg["voucher_key"].map(
-            bl.groupby("voucher_key")["customer_code"].first().map(names)).fillna(party)
+        party = (
+            agg["customer_code"]
+            .map(names)
+            .fillna(
+                bl.groupby("voucher_key")["customer_code"]
+                .first()
+                .map(names)
+                .reindex(agg["voucher_key"])
+                .to_numpy()[0]
+                if len(agg)
+                else ""
+            )
+        )
+        agg["summary"] = (
+            "收款 "
+            + agg["doc_no"]
+            + " "
+            + agg["voucher_key"]
+            .map(bl.groupby("voucher_key")["customer_code"].first().map(names))
+            .fillna(party)
+        )
         agg["reference"] = np.where(agg["org_code"] == "ORG01", agg["doc_no"], "")
         legs = pd.concat([legs[~in_batch], agg.drop(columns=["party"])], ignore_index=True)
 
@@ -198,6 +288,8 @@ def post_events(events: pd.DataFrame, anomaly: pd.Series, batch: pd.Series, expe
     dup = legs[legs["event_id"].isin(dup_events)].copy()
     dup["voucher_key"] = dup["voucher_key"] + 3
     legs = pd.concat([legs, dup], ignore_index=True)
-    kind = np.select([legs["event_type"].isin(["PAY", "EC_PAY"]), legs["event_type"] == "REC"], ["付", "收"], "转")
+    kind = np.select(
+        [legs["event_type"].isin(["PAY", "EC_PAY"]), legs["event_type"] == "REC"], ["付", "收"], "转"
+    )
     legs["voucher_word"] = voucher_word(legs["org_code"].to_numpy(), kind)
     return legs

@@ -44,8 +44,11 @@ def _stamp(days: np.ndarray, tod: np.ndarray) -> np.ndarray:
 def _documents(df: pd.DataFrame, a: int, key: str, status_cancel: bool = True) -> pd.DataFrame:
     """Rows created by day a, with status and updated_at as of a."""
     df = df[df["created_day"].to_numpy() <= a].copy()
-    passed = {c: np.where(df[c].to_numpy() <= a, df[c].to_numpy(), -1)
-              for c in ("created_day", "approve_day", "cancel_day", "amend_day") if c in df}
+    passed = {
+        c: np.where(df[c].to_numpy() <= a, df[c].to_numpy(), -1)
+        for c in ("created_day", "approve_day", "cancel_day", "amend_day")
+        if c in df
+    }
     last = np.max(np.column_stack(list(passed.values())), axis=1)
     status = np.where(passed["approve_day"] >= 0, "approved", "draft")
     if status_cancel:
@@ -61,12 +64,14 @@ def take(world: World, a: int) -> Snapshot:
     """The sources at as-of day ``a``."""
     w = world
     erp: dict[str, pd.DataFrame] = {}
-    for name, df, key in (("purchase", w.purchase, "po"), ("sales", w.sales, "so")):
+    for name, df in (("purchase", w.purchase), ("sales", w.sales)):
         orders = _documents(df.orders, a, "order_no")
         lines = df.order_lines[df.order_lines["order_no"].isin(orders["order_no"])].copy()
         lines = lines.merge(orders[["order_no", "updated_at"]], on="order_no")
         fulfil = _documents(df.fulfilments, a, "doc_no")
-        fl = df.fulfil_lines[df.fulfil_lines["doc_no"].isin(fulfil.loc[fulfil["status"] == "approved", "doc_no"])]
+        fl = df.fulfil_lines[
+            df.fulfil_lines["doc_no"].isin(fulfil.loc[fulfil["status"] == "approved", "doc_no"])
+        ]
         inv = _documents(df.invoices, a, "doc_no")
         inv["due_day"] = np.where(inv["amended"], inv["due_day_amended"], inv["due_day"])
         settle = _documents(df.settlements, a, "doc_no")
@@ -77,12 +82,20 @@ def take(world: World, a: int) -> Snapshot:
     x = w.expenses
     claims = x.claims[x.claims["created_day"].to_numpy() <= a].copy()
     st = np.full(len(claims), "draft", dtype=object)
-    for col, label in (("submit_day", "submitted"), ("approve_day", "approved"), ("reject_day", "rejected"),
-                       ("paid_day", "paid")):
+    for col, label in (
+        ("submit_day", "submitted"),
+        ("approve_day", "approved"),
+        ("reject_day", "rejected"),
+        ("paid_day", "paid"),
+    ):
         st = np.where(claims[col].to_numpy() <= a, label, st)
     claims["status"] = st
-    days = np.column_stack([np.where(claims[c].to_numpy() <= a, claims[c].to_numpy(), -1)
-                            for c in ("created_day", "submit_day", "approve_day", "reject_day", "paid_day")])
+    days = np.column_stack(
+        [
+            np.where(claims[c].to_numpy() <= a, claims[c].to_numpy(), -1)
+            for c in ("created_day", "submit_day", "approve_day", "reject_day", "paid_day")
+        ]
+    )
     claims["updated_at"] = _stamp(days.max(axis=1), _tod(claims["claim_id"], 2))
     for c in ("approve_day", "paid_day"):
         claims[c] = np.where(claims[c].to_numpy() <= a, claims[c].to_numpy(), NEVER)
@@ -91,18 +104,26 @@ def take(world: World, a: int) -> Snapshot:
     lines["updated_at"] = _stamp(lines["created_day"].to_numpy(), _tod(lines["claim_id"], 3))
     invoices = x.invoices[x.invoices["invoice_id"].isin(lines["invoice_id"])].copy()
     first_use = lines.groupby("invoice_id")["created_day"].min()
-    invoices["updated_at"] = _stamp(invoices["invoice_id"].map(first_use).to_numpy(), _tod(invoices["invoice_id"], 4))
+    invoices["updated_at"] = _stamp(
+        invoices["invoice_id"].map(first_use).to_numpy(), _tod(invoices["invoice_id"], 4)
+    )
     approvals = x.approvals[(x.approvals["day"].to_numpy() <= a)].copy()
     approvals["updated_at"] = _stamp(approvals["day"].to_numpy(), _tod(approvals["claim_id"], 5))
-    expense = {"expense_claims": claims, "expense_claim_lines": lines, "vat_invoices": invoices,
-               "approval_steps": approvals}
+    expense = {
+        "expense_claims": claims,
+        "expense_claim_lines": lines,
+        "vat_invoices": invoices,
+        "approval_steps": approvals,
+    }
 
     gl = w.gl_lines[w.gl_lines["day"].to_numpy() <= a]
     last_period = int(period_index(np.array([min(a, 364)]))[0])
     periods = np.arange(0, last_period + 1)
     closed = a >= period_end_day(periods) + CLOSE_AFTER_DAYS
-    ps = pd.DataFrame([(o, p, c) for o in w.master.orgs["org_code"] for p, c in zip(periods, closed, strict=True)],
-                      columns=["org_code", "period_idx", "closed"])
+    ps = pd.DataFrame(
+        [(o, p, c) for o in w.master.orgs["org_code"] for p, c in zip(periods, closed, strict=True)],
+        columns=["org_code", "period_idx", "closed"],
+    )
     rates = w.rates[w.rates["rate_date"] <= pd.Timestamp(to_date(np.array([a]))[0])]
     return Snapshot(a, erp, expense, gl, ps, rates)
 

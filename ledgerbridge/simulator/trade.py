@@ -57,8 +57,12 @@ def doc_numbers(prefix: str, seq: np.ndarray) -> np.ndarray:
 def _lifecycle(rng: np.random.Generator, day: np.ndarray, draft_lag_max: int = 3) -> dict[str, np.ndarray]:
     """Created as a draft a few days before approval (some the same day)."""
     lag = np.where(rng.random(len(day)) < 0.3, rng.integers(1, draft_lag_max + 1, len(day)), 0)
-    return {"created_day": np.maximum(day - lag, 0), "approve_day": day.copy(),
-            "cancel_day": np.full(len(day), NEVER), "amend_day": np.full(len(day), NEVER)}
+    return {
+        "created_day": np.maximum(day - lag, 0),
+        "approve_day": day.copy(),
+        "cancel_day": np.full(len(day), NEVER),
+        "amend_day": np.full(len(day), NEVER),
+    }
 
 
 def _bank_accounts(currency: np.ndarray, org: np.ndarray) -> list[str]:
@@ -80,8 +84,11 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     domestic_parties = np.flatnonzero(parties["currency"].to_numpy() == "CNY")
     foreign_parties = np.flatnonzero(parties["currency"].to_numpy() != "CNY")
     want_domestic = rng.random(n) < np.where(org == "ORG03", 0.3, 0.8)
-    pick = np.where(want_domestic, domestic_parties[rng.integers(0, len(domestic_parties), n)],
-                    foreign_parties[rng.integers(0, len(foreign_parties), n)])
+    pick = np.where(
+        want_domestic,
+        domestic_parties[rng.integers(0, len(domestic_parties), n)],
+        foreign_parties[rng.integers(0, len(foreign_parties), n)],
+    )
     party = parties[pcode].to_numpy()[pick]
     currency = parties["currency"].to_numpy()[pick]
     terms = parties.iloc[:, 6].to_numpy()[pick]
@@ -109,26 +116,46 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     raw_idx = np.flatnonzero(mats["material_group"].to_numpy() == "RAW")
     goods_idx = np.flatnonzero(mats["material_group"].to_numpy() == "GOODS")
     is_raw = group[line_order] == "RAW"
-    mat_pick = np.where(is_raw, raw_idx[rng.integers(0, len(raw_idx), len(line_order))],
-                        goods_idx[rng.integers(0, len(goods_idx), len(line_order))])
+    mat_pick = np.where(
+        is_raw,
+        raw_idx[rng.integers(0, len(raw_idx), len(line_order))],
+        goods_idx[rng.integers(0, len(goods_idx), len(line_order))],
+    )
     std_cost_cents = np.round(mats["standard_cost"].to_numpy()[mat_pick] * 100).astype(np.int64)
     qty = np.where(is_raw, rng.integers(20, 800, len(line_order)), rng.integers(1, 40, len(line_order)))
     fx_to_cny = np.vectorize(lambda c: START_TO_CNY.get(c, 1.0))(currency[line_order])
-    unit_price = np.maximum(1, np.round(std_cost_cents * rng.uniform(*side.price_markup, len(line_order))
-                                        / fx_to_cny)).astype(np.int64)
+    unit_price = np.maximum(
+        1, np.round(std_cost_cents * rng.uniform(*side.price_markup, len(line_order)) / fx_to_cny)
+    ).astype(np.int64)
     line_net = qty * unit_price
     order_net = np.bincount(line_order, weights=line_net, minlength=n).astype(np.int64)
-    orders = pd.DataFrame({
-        "order_no": order_no, "org_code": org, "party_code": party, "order_day": order_day,
-        "currency": currency, "tax_pct": tax_pct, "material_group": group,
-        "net": order_net, "tax": tax_of(order_net, tax_pct), **life,
-    })
+    orders = pd.DataFrame(
+        {
+            "order_no": order_no,
+            "org_code": org,
+            "party_code": party,
+            "order_day": order_day,
+            "currency": currency,
+            "tax_pct": tax_pct,
+            "material_group": group,
+            "net": order_net,
+            "tax": tax_of(order_net, tax_pct),
+            **life,
+        }
+    )
     orders["gross"] = orders["net"] + orders["tax"]
-    order_lines = pd.DataFrame({
-        "order_no": order_no[line_order], "line_no": line_no, "material_code": mats["material_code"].to_numpy()[mat_pick],
-        "quantity": qty, "unit_price": unit_price, "net": line_net,
-        "std_cost_cents": std_cost_cents, "order_idx": line_order,
-    })
+    order_lines = pd.DataFrame(
+        {
+            "order_no": order_no[line_order],
+            "line_no": line_no,
+            "material_code": mats["material_code"].to_numpy()[mat_pick],
+            "quantity": qty,
+            "unit_price": unit_price,
+            "net": line_net,
+            "std_cost_cents": std_cost_cents,
+            "order_idx": line_order,
+        }
+    )
 
     # Fulfilment: every approved, not-cancelled order; 10 % partial (half the quantity).
     fulfilled = (life["approve_day"] < NEVER) & (life["cancel_day"] == NEVER)
@@ -142,8 +169,9 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     fl_mask = fulfilled[line_order]
     fl = order_lines[fl_mask].copy()
     fl_f = f_of_order[fl["order_idx"].to_numpy()]
-    fl_qty = np.where(partial[fl["order_idx"].to_numpy()], (fl["quantity"].to_numpy() + 1) // 2,
-                      fl["quantity"].to_numpy())
+    fl_qty = np.where(
+        partial[fl["order_idx"].to_numpy()], (fl["quantity"].to_numpy() + 1) // 2, fl["quantity"].to_numpy()
+    )
     fl_net = fl_qty * fl["unit_price"].to_numpy()
     f_org = org[f_idx]
     f_base_cur = base_cur[f_idx]
@@ -159,18 +187,37 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     cny_to_base = rate(f_day[f_idx], np.full(len(f_idx), "CNY"), f_base_cur)
     line_cost = convert(fl_qty * fl["std_cost_cents"].to_numpy(), cny_to_base[fl_f])
     f_cost = np.bincount(fl_f, weights=line_cost, minlength=len(f_idx)).astype(np.int64)
-    fulfilments = pd.DataFrame({
-        "doc_no": f_no, "org_code": f_org, "order_no": order_no[f_idx], "party_code": party[f_idx],
-        "day": f_day[f_idx], "currency": currency[f_idx], "material_group": group[f_idx],
-        "net": f_net, "rate_micro": f_rate, "net_base": f_net_base, "cost_base": f_cost,
-        "tax_pct": tax_pct[f_idx], "terms": terms[f_idx], **_lifecycle(rng, f_day[f_idx]),
-    })
-    fulfil_lines = pd.DataFrame({
-        "doc_no": f_no[fl_f], "org_code": f_org[fl_f], "material_code": fl["material_code"].to_numpy(),
-        "material_group": group[f_idx][fl_f], "day": f_day[f_idx][fl_f],
-        "order_no": fl["order_no"].to_numpy(), "order_line_no": fl["line_no"].to_numpy(),
-        "quantity": fl_qty, "amount_base": np.where(side.name == "purchase", line_base, line_cost),
-    })
+    fulfilments = pd.DataFrame(
+        {
+            "doc_no": f_no,
+            "org_code": f_org,
+            "order_no": order_no[f_idx],
+            "party_code": party[f_idx],
+            "day": f_day[f_idx],
+            "currency": currency[f_idx],
+            "material_group": group[f_idx],
+            "net": f_net,
+            "rate_micro": f_rate,
+            "net_base": f_net_base,
+            "cost_base": f_cost,
+            "tax_pct": tax_pct[f_idx],
+            "terms": terms[f_idx],
+            **_lifecycle(rng, f_day[f_idx]),
+        }
+    )
+    fulfil_lines = pd.DataFrame(
+        {
+            "doc_no": f_no[fl_f],
+            "org_code": f_org[fl_f],
+            "material_code": fl["material_code"].to_numpy(),
+            "material_group": group[f_idx][fl_f],
+            "day": f_day[f_idx][fl_f],
+            "order_no": fl["order_no"].to_numpy(),
+            "order_line_no": fl["line_no"].to_numpy(),
+            "quantity": fl_qty,
+            "amount_base": np.where(side.name == "purchase", line_base, line_cost),
+        }
+    )
 
     # Invoice: 95 % of fulfilments, for the fulfilled amount.
     nf = len(f_idx)
@@ -190,14 +237,29 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     # 5 % get their due date amended a few days after approval.
     amend = rng.random(ni) < 0.05
     life_i["amend_day"] = np.where(amend, i_day + rng.integers(1, 20, ni), NEVER)
-    invoices = pd.DataFrame({
-        "doc_no": doc_numbers(side.invoice_prefix, np.arange(1, ni + 1)), "org_code": f_org[i_src],
-        "party_code": party[f_idx][i_src], "order_no": order_no[f_idx][i_src], "fulfil_no": f_no[i_src],
-        "day": i_day, "due_day": i_day + i_terms, "due_day_amended": i_day + i_terms + 15,
-        "currency": i_cur, "tax_pct": tax_pct[f_idx][i_src], "net": i_net, "tax": i_tax,
-        "gross": i_net + i_tax, "rate_micro": i_rate, "net_base": i_net_base, "tax_base": i_tax_base,
-        "gross_base": i_net_base + i_tax_base, "material_group": group[f_idx][i_src], **life_i,
-    })
+    invoices = pd.DataFrame(
+        {
+            "doc_no": doc_numbers(side.invoice_prefix, np.arange(1, ni + 1)),
+            "org_code": f_org[i_src],
+            "party_code": party[f_idx][i_src],
+            "order_no": order_no[f_idx][i_src],
+            "fulfil_no": f_no[i_src],
+            "day": i_day,
+            "due_day": i_day + i_terms,
+            "due_day_amended": i_day + i_terms + 15,
+            "currency": i_cur,
+            "tax_pct": tax_pct[f_idx][i_src],
+            "net": i_net,
+            "tax": i_tax,
+            "gross": i_net + i_tax,
+            "rate_micro": i_rate,
+            "net_base": i_net_base,
+            "tax_base": i_tax_base,
+            "gross_base": i_net_base + i_tax_base,
+            "material_group": group[f_idx][i_src],
+            **life_i,
+        }
+    )
 
     # Settlement: 88 % of invoices, in full; 2 % of the unsettled ones get cancelled.
     s_day = i_day + 5 + (i_terms * rng.uniform(0.3, 1.4, ni)).astype(np.int64)
@@ -215,17 +277,32 @@ def build_chain(side: Side, seed: int, scale: float, master: MasterData, rate) -
     s_src = np.flatnonzero(settled)
     ns = len(s_src)
     s_cur = i_cur[s_src]
-    settlements = pd.DataFrame({
-        "doc_no": doc_numbers(side.settle_prefix, np.arange(1, ns + 1)), "org_code": f_org[i_src][s_src],
-        "party_code": party[f_idx][i_src][s_src], "invoice_no": invoices["doc_no"].to_numpy()[s_src],
-        "day": s_day[s_src], "currency": s_cur, "amount": (i_net + i_tax)[s_src],
-        "bank_account": _bank_accounts(s_cur, f_org[i_src][s_src]),
-        "rate_micro": rate(s_day[s_src], s_cur, f_base_cur[i_src][s_src]),
-        **_lifecycle(rng, s_day[s_src]),
-    })
-    settlements["amount_base"] = convert(settlements["amount"].to_numpy(), settlements["rate_micro"].to_numpy())
-    return TradeChain(side, orders, order_lines.drop(columns=["order_idx"]), fulfilments, fulfil_lines,
-                      invoices, settlements)
+    settlements = pd.DataFrame(
+        {
+            "doc_no": doc_numbers(side.settle_prefix, np.arange(1, ns + 1)),
+            "org_code": f_org[i_src][s_src],
+            "party_code": party[f_idx][i_src][s_src],
+            "invoice_no": invoices["doc_no"].to_numpy()[s_src],
+            "day": s_day[s_src],
+            "currency": s_cur,
+            "amount": (i_net + i_tax)[s_src],
+            "bank_account": _bank_accounts(s_cur, f_org[i_src][s_src]),
+            "rate_micro": rate(s_day[s_src], s_cur, f_base_cur[i_src][s_src]),
+            **_lifecycle(rng, s_day[s_src]),
+        }
+    )
+    settlements["amount_base"] = convert(
+        settlements["amount"].to_numpy(), settlements["rate_micro"].to_numpy()
+    )
+    return TradeChain(
+        side,
+        orders,
+        order_lines.drop(columns=["order_idx"]),
+        fulfilments,
+        fulfil_lines,
+        invoices,
+        settlements,
+    )
 
 
 def base_currency_of(org: np.ndarray) -> np.ndarray:

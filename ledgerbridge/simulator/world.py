@@ -38,15 +38,21 @@ class World:
     duplicate_invoice_lines: pd.DataFrame  # claim lines re-using an earlier VAT invoice
 
 
-def _installments(chain: TradeChain, rates: AnomalyRates, seed: int,
-                  unmapped_parties: frozenset[str]) -> set[str]:
+def _installments(
+    chain: TradeChain, rates: AnomalyRates, seed: int, unmapped_parties: frozenset[str]
+) -> set[str]:
     """Split some CNY payments of mainland orgs into two equal installments a day apart.
 
     Posted without references, such a pair cannot be told apart: the ambiguous case."""
     rng = np.random.default_rng([seed, 32])
     s = chain.settlements
-    ok = ((s["currency"] == "CNY") & (s["org_code"] != "ORG03") & (s["amount"] % 2 == 0)
-          & (s["day"] < HORIZON_DAYS - 2) & ~s["party_code"].isin(unmapped_parties)).to_numpy()
+    ok = (
+        (s["currency"] == "CNY")
+        & (s["org_code"] != "ORG03")
+        & (s["amount"] % 2 == 0)
+        & (s["day"] < HORIZON_DAYS - 2)
+        & ~s["party_code"].isin(unmapped_parties)
+    ).to_numpy()
     idx = np.flatnonzero(ok)
     if len(idx) == 0:
         return set()
@@ -85,16 +91,22 @@ def _duplicate_vat_invoices(expenses: ExpenseSystem, rates: AnomalyRates, seed: 
     # Claim totals follow their lines.
     totals = lines.groupby("claim_idx")[["amount", "deductible_tax"]].sum()
     claims["gross"] = totals["amount"].reindex(range(len(claims))).to_numpy().astype(np.int64)
-    claims["deductible_tax"] = totals["deductible_tax"].reindex(range(len(claims))).to_numpy().astype(np.int64)
+    claims["deductible_tax"] = (
+        totals["deductible_tax"].reindex(range(len(claims))).to_numpy().astype(np.int64)
+    )
     return lines.loc[[p[1] for p in pairs], ["claim_id", "line_no", "invoice_id", "claim_idx"]].assign(
-        first_claim_id=[lines.at[p[0], "claim_id"] for p in pairs])
+        first_claim_id=[lines.at[p[0], "claim_id"] for p in pairs]
+    )
 
 
 def _gl_codes(master: MasterData, rates: AnomalyRates, seed: int) -> pd.DataFrame:
     """The GL's own codes for suppliers and customers: most equal the ERP's, some are legacy codes."""
     rng = np.random.default_rng([seed, 34])
     frames = []
-    for df, col, legacy in ((master.suppliers, "supplier_code", "GYS"), (master.customers, "customer_code", "KH")):
+    for df, col, legacy in (
+        (master.suppliers, "supplier_code", "GYS"),
+        (master.customers, "customer_code", "KH"),
+    ):
         code = df[col].to_numpy()
         k = max(2, int(round(rates.code_mismatch * len(df))))
         chosen = np.sort(rng.choice(len(df), k, replace=False))
@@ -102,9 +114,19 @@ def _gl_codes(master: MasterData, rates: AnomalyRates, seed: int) -> pd.DataFram
         gl[chosen] = [f"{legacy}{c[-4:]}" for c in code[chosen]]
         has_tax_id = np.ones(len(df), bool)
         has_tax_id[chosen[0]] = False  # one legacy code finance never maintained: stays unmapped
-        frames.append(pd.DataFrame({"party_type": "supplier" if legacy == "GYS" else "customer", "erp_code": code,
-                                    "gl_code": gl, "name": df.iloc[:, 1].to_numpy(), "tax_id": df["tax_id"].to_numpy(),
-                                    "gl_has_tax_id": has_tax_id, "mismatch": gl != code}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "party_type": "supplier" if legacy == "GYS" else "customer",
+                    "erp_code": code,
+                    "gl_code": gl,
+                    "name": df.iloc[:, 1].to_numpy(),
+                    "tax_id": df["tax_id"].to_numpy(),
+                    "gl_has_tax_id": has_tax_id,
+                    "mismatch": gl != code,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -124,10 +146,12 @@ def build_world(seed: int, scale: float, rates_cfg: AnomalyRates | None = None) 
     events = build_events(purchase, sales, expenses, master)
 
     cancelled = set(purchase.invoices.loc[purchase.invoices["cancel_drawn"], "doc_no"]) | set(
-        sales.invoices.loc[sales.invoices["cancel_drawn"], "doc_no"])
+        sales.invoices.loc[sales.invoices["cancel_drawn"], "doc_no"]
+    )
     anomaly = plan_anomalies(events, cancelled | ambiguous_docs, rates_cfg, seed, unmapped)
-    anomaly[events["doc_no"].isin(ambiguous_docs).to_numpy() & (events["event_type"] == "PAY").to_numpy()] = \
+    anomaly[events["doc_no"].isin(ambiguous_docs).to_numpy() & (events["event_type"] == "PAY").to_numpy()] = (
         "ambiguous_pair"
+    )
     batch = plan_batches(events, anomaly, rates_cfg, seed)
     anomaly[(batch >= 0).to_numpy()] = "batch_posting"
     events["anomaly"], events["batch"] = anomaly.to_numpy(), batch.to_numpy()
@@ -135,8 +159,14 @@ def build_world(seed: int, scale: float, rates_cfg: AnomalyRates | None = None) 
     legs = post_events(events, anomaly, batch, expenses.lines, master, rate, seed)
     manual = manual_journals(seed, scale)
     orphans = orphan_postings(seed, max(3, int(round(rates_cfg.orphan_posting * len(events)))), master)
-    lines = pd.concat([legs, manual.assign(event_id=-1, event_type="MANUAL"),
-                       orphans.assign(event_id=-2, event_type="ORPHAN")], ignore_index=True)
+    lines = pd.concat(
+        [
+            legs,
+            manual.assign(event_id=-1, event_type="MANUAL"),
+            orphans.assign(event_id=-2, event_type="ORPHAN"),
+        ],
+        ignore_index=True,
+    )
     base = ORGS.set_index("org_code")["base_currency"]
     lines["currency"] = lines["currency"].fillna(lines["org_code"].map(base))
     lines["voucher_word"] = voucher_word(lines["org_code"].to_numpy(), lines["voucher_word"].to_numpy())
@@ -147,16 +177,29 @@ def build_world(seed: int, scale: float, rates_cfg: AnomalyRates | None = None) 
 def _number_vouchers(lines: pd.DataFrame) -> pd.DataFrame:
     """Voucher numbers per org, period and word in date order; lines numbered within a voucher."""
     lines["period"] = period_of(lines["day"].to_numpy())
-    v = lines.groupby("voucher_key", as_index=False).agg(org_code=("org_code", "first"), period=("period", "first"),
-                                                         voucher_word=("voucher_word", "first"), day=("day", "first"))
+    v = lines.groupby("voucher_key", as_index=False).agg(
+        org_code=("org_code", "first"),
+        period=("period", "first"),
+        voucher_word=("voucher_word", "first"),
+        day=("day", "first"),
+    )
     v = v.sort_values(["org_code", "period", "voucher_word", "day", "voucher_key"])
     v["voucher_no"] = v.groupby(["org_code", "period", "voucher_word"]).cumcount() + 1
     lines = lines.merge(v[["voucher_key", "voucher_no"]], on="voucher_key")
-    lines = lines.sort_values(["org_code", "period", "voucher_word", "voucher_no", "side", "leg_order"],
-                              key=lambda s: s.map({"D": 0, "C": 1}) if s.name == "side" else s)
+    lines = lines.sort_values(
+        ["org_code", "period", "voucher_word", "voucher_no", "side", "leg_order"],
+        key=lambda s: s.map({"D": 0, "C": 1}) if s.name == "side" else s,
+    )
     lines["line_no"] = lines.groupby("voucher_key").cumcount() + 1
-    lines["voucher_id"] = (lines["org_code"] + "-" + lines["period"] + "-" + lines["voucher_word"] + "-"
-                           + lines["voucher_no"].astype(str))
+    lines["voucher_id"] = (
+        lines["org_code"]
+        + "-"
+        + lines["period"]
+        + "-"
+        + lines["voucher_word"]
+        + "-"
+        + lines["voucher_no"].astype(str)
+    )
     lines["preparer"] = lines["org_code"].map(PREPARERS)
     return lines.reset_index(drop=True)
 
