@@ -13,13 +13,6 @@ gl as (
     where gl_line_id not in (select gl_line_id from {{ ref('int_recon_reference_groups') }})
 ),
 
-tolerances as (
-    select
-        max(case when tolerance = 'amount_base' then cast(value as {{ dbt.type_numeric() }}) end) as tol_base,
-        max(case when tolerance = 'date_window_days' then cast(value as {{ dbt.type_int() }}) end) as window_days
-    from {{ ref('recon_tolerances') }}
-),
-
 candidates as (
     select
         legs.leg_id,
@@ -27,13 +20,12 @@ candidates as (
         legs.period as business_period,
         gl.period as gl_period
     from legs
-    cross join tolerances
     inner join gl
         on gl.org_code = legs.org_code
         and gl.account_code = legs.account_code
         and gl.party_code = legs.party_code
-        and abs(gl.signed_base - legs.signed_base) <= tolerances.tol_base
-        and abs({{ dbt.datediff("legs.event_date", "gl.voucher_date", "day") }}) <= tolerances.window_days
+        and abs(gl.signed_base - legs.signed_base) <= {{ recon_tolerance('amount_base') }}
+        and abs({{ dbt.datediff("legs.event_date", "gl.voucher_date", "day") }}) <= {{ recon_tolerance('date_window_days', dbt.type_int()) }}
 ),
 
 counted as (

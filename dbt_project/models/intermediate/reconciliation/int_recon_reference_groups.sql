@@ -97,13 +97,6 @@ group_lines as (
     group by group_members.group_id
 ),
 
-tolerances as (
-    select
-        max(case when tolerance = 'amount_base' then cast(value as {{ dbt.type_numeric() }}) end) as tol_base,
-        max(case when tolerance = 'amount_original' then cast(value as {{ dbt.type_numeric() }}) end) as tol_original
-    from {{ ref('recon_tolerances') }}
-),
-
 classified as (
     select
         group_legs.group_id,
@@ -118,21 +111,20 @@ classified as (
                 and group_lines.min_line_base = group_legs.business_base
                 and group_lines.max_line_base = group_legs.business_base
                 then 'duplicate_posting'
-            when abs(group_lines.gl_base - group_legs.business_base) <= tolerances.tol_base
+            when abs(group_lines.gl_base - group_legs.business_base) <= {{ recon_tolerance('amount_base') }}
                 then case
                     when group_lines.posted_from_proposal = 1 then 'matched'
                     when group_lines.min_gl_period <> group_legs.min_business_period
                         or group_lines.max_gl_period <> group_legs.max_business_period then 'timing'
                     else 'matched'
                 end
-            when abs(group_lines.gl_original - group_legs.business_original) <= tolerances.tol_original
+            when abs(group_lines.gl_original - group_legs.business_original) <= {{ recon_tolerance('amount_original') }}
                 then 'fx_difference'
             else 'amount_mismatch'
         end as recon_status,
         case when group_lines.posted_from_proposal = 1 then 'T0_proposal' else 'T1_reference' end as match_tier
     from group_legs
     inner join group_lines on group_lines.group_id = group_legs.group_id
-    cross join tolerances
 ),
 
 final as (

@@ -12,12 +12,6 @@ lines as (
     select * from {{ ref('int_event_posting_lines') }}
 ),
 
-tolerance as (
-    select cast(value as {{ dbt.type_numeric() }}) as rounding_max
-    from {{ ref('recon_tolerances') }}
-    where tolerance = 'rounding_max'
-),
-
 per_event as (
     select
         candidates.event_id,
@@ -40,19 +34,18 @@ final as (
         case
             when per_event.line_count = 0 then 'NO_RULE'
             when per_event.unmapped_lines > 0 then 'UNMAPPED'
-            when abs(per_event.imbalance) > tolerance.rounding_max then 'UNBALANCED'
+            when abs(per_event.imbalance) > {{ recon_tolerance('rounding_max') }} then 'UNBALANCED'
             when candidates.target_period is null then 'NO_OPEN_PERIOD'
         end as unposted_reason,
         case
             when per_event.line_count = 0 then 'no posting rule covers this event type'
             when per_event.unmapped_lines > 0 then 'an account could not be derived from the mapping sets'
-            when abs(per_event.imbalance) > tolerance.rounding_max
+            when abs(per_event.imbalance) > {{ recon_tolerance('rounding_max') }}
                 then {{ dbt.concat(["'debits and credits differ by '", dbt.safe_cast("per_event.imbalance", dbt.type_string())]) }}
             when candidates.target_period is null then 'the period is closed and no later period is open'
         end as detail
     from candidates
     inner join per_event on per_event.event_id = candidates.event_id
-    cross join tolerance
 )
 
 select * from final
