@@ -73,6 +73,12 @@ def bar(
                 )
             )
     fig.update_layout(barmode=barmode)
+    counts = all(any(h in c for h in ("count", "rows_", "_rows")) for c in ys)
+    if counts:  # counts: whole numbers, not money
+        fig.update_layout(title=title, **_LAYOUT)
+        fig.update_xaxes(type="category")
+        fig.update_yaxes(tickformat=",d")
+        return fig
     if horizontal:
         fig.update_layout(title=title, **_LAYOUT)
         fig.update_yaxes(type="category", autorange="reversed")
