@@ -190,8 +190,11 @@ def run_dbt(work: Path, raw: Path, *, dbt_vars: dict[str, Any] | None = None,
     from dbt.cli.main import dbtRunner
 
     _dbt_env(work, raw)
+    # target and logs next to the work file: concurrent dbt processes (tests, a developer's
+    # own `dbt build`) must not overwrite each other's manifest or log
     args = ["build", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet",
-            "--no-use-colors"]
+            "--no-use-colors", "--target-path", str(work.parent / "dbt_target"),
+            "--log-path", str(work.parent / "dbt_logs")]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     res = dbtRunner().invoke(args)
