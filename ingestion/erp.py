@@ -1,7 +1,11 @@
-"""ERP database source: dlt ``sql_database`` with the pyarrow backend, any SQLAlchemy URL.
+"""ERP database source: dlt ``sql_database`` (``sql_table`` per table), any SQLAlchemy URL.
 
 Tables, keys and cursors come from ``[sources.erp.tables.*]``. Every table is merged on its
 primary key with an incremental cursor (``updated_at``); the newest version of a row wins.
+
+Backend: SQLite, PostgreSQL and MySQL/MariaDB are read with ConnectorX (Rust, straight into Arrow:
+about 5x faster than SQLAlchemy row tuples -> Arrow); any other dialect uses dlt's pyarrow
+backend. ``[sources.erp] backend = "pyarrow"`` forces the SQLAlchemy path.
 """
 
 from __future__ import annotations
@@ -26,6 +30,33 @@ def _sqlite_fast_types(table: sa.Table) -> sa.Table:
     return table
 
 
+#: SQLAlchemy dialects ConnectorX reads (and the URL scheme dlt hands it after dropping the driver).
+CONNECTORX_DIALECTS = {"sqlite", "postgresql", "mysql", "mariadb"}
+
+
+def _sqlite_real_numerics(query: Any, table: sa.Table) -> Any:
+    """ConnectorX reads SQLite columns by their declared type and refuses REAL values in a NUMERIC
+    column: select NUMERIC columns as REAL (the Arrow cast rounds them to the contract's decimal).
+    (``_sqlite_fast_types`` has already turned their reflected type into Float.)"""
+    cols = [
+        sa.cast(c, sa.Float).label(c.name) if isinstance(c.type, sa.Numeric) else c for c in table.columns
+    ]
+    return query.with_only_columns(*cols)
+
+
+def _backend(cfg: IngestConfig, engine: sa.Engine) -> str:
+    configured = str(cfg.value("erp", "backend", "auto"))
+    if configured != "auto":
+        return configured
+    if engine.dialect.name in CONNECTORX_DIALECTS:
+        try:
+            import connectorx  # noqa: F401
+        except ImportError:
+            return "pyarrow"
+        return "connectorx"
+    return "pyarrow"
+
+
 def _checker(ctx: RunContext, spec: TableSpec, location: str) -> Any:
     def check(item: pa.Table) -> Any:
         yield ctx.conform(item, spec, location)
@@ -39,6 +70,7 @@ def erp_resources(cfg: IngestConfig, ctx: RunContext, url: str) -> list[Any]:
     is_sqlite = engine.dialect.name == "sqlite"
     schema = cfg.value("erp", "schema") or None
     chunk = int(cfg.value("erp", "chunk_size", 100_000))
+    backend = _backend(cfg, engine)
     out = []
     for spec in cfg.tables("erp"):
         source_table = spec.options.get("source_table", spec.name)
@@ -49,11 +81,12 @@ def erp_resources(cfg: IngestConfig, ctx: RunContext, url: str) -> list[Any]:
             credentials=engine,
             table=source_table,
             schema=schema,
-            backend="pyarrow",
+            backend=backend,
             chunk_size=chunk,
             reflection_level="full",
             incremental=incremental,
             table_adapter_callback=_sqlite_fast_types if is_sqlite else None,
+            query_adapter_callback=_sqlite_real_numerics if is_sqlite and backend == "connectorx" else None,
             primary_key=spec.primary_key,
             write_disposition="merge",
         )

@@ -27,14 +27,16 @@ from ledgerbridge.paths import sources_dir as default_sources_dir
 # dlt settings that must hold even when dlt does not find .dlt/config.toml (another cwd)
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
+# _dlt_id is added by the sources themselves (ingestion.context.with_dlt_id, vectorised) so that
+# dlt's normalizer imports the extracted Parquet files instead of rewriting them row by row
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "false")
 
 import dlt  # noqa: E402
 import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
 from ingestion.config import IngestConfig  # noqa: E402
-from ingestion.context import RunContext, SourceReadError  # noqa: E402
+from ingestion.context import RunContext, SourceReadError, with_dlt_id  # noqa: E402
 
 Progress = Callable[[str, int], None]
 
@@ -138,7 +140,7 @@ def _quarantine_resource(records: list[dict[str, Any]]) -> Any:
     )
     table = table.cast(table.schema.set(0, table.schema.field(0).with_nullable(False)))
     return dlt.resource(
-        table,
+        with_dlt_id(table),
         name="quarantine",
         write_disposition="merge",
         primary_key="quarantine_id",
@@ -225,15 +227,17 @@ def _gl_url(cfg: IngestConfig, sources_dir: Path) -> tuple[str, str]:
     return str(sources_dir / "gl"), "gl"
 
 
-def _pipeline(source: str, cfg: IngestConfig, raw: Path) -> Any:
+def _pipeline(source: str, cfg: IngestConfig, raw: Path, con: duckdb.DuckDBPyConnection) -> Any:
     dataset = cfg.value(source, "dataset", f"raw_{source}")
     pdir = pipelines_dir()
     # one state folder per raw file: two warehouses never share incremental cursors
     tag = hashlib.sha1(str(raw.resolve()).encode()).hexdigest()[:8]
+    # dlt gets an open connection it does not own: its pool would otherwise open and close (and so
+    # checkpoint) the file every time its loader threads' borrows drop to zero - seconds per run
     return dlt.pipeline(
         pipeline_name=f"ledgerbridge_{source}_{tag}",
         pipelines_dir=str(pdir),
-        destination=dlt.destinations.duckdb(str(raw)),
+        destination=dlt.destinations.duckdb(con),
         dataset_name=dataset,
     )
 
@@ -245,9 +249,16 @@ def _drop_pending(pipeline: Any) -> None:
         abort()
 
 
-def _run_source(source: str, cfg: IngestConfig, ctx: RunContext, sources_dir: Path, raw: Path) -> str | None:
+def _run_source(
+    source: str,
+    cfg: IngestConfig,
+    ctx: RunContext,
+    sources_dir: Path,
+    raw: Path,
+    con: duckdb.DuckDBPyConnection,
+) -> str | None:
     """Extract, normalize and load one source; returns the load id."""
-    pipeline = _pipeline(source, cfg, raw)
+    pipeline = _pipeline(source, cfg, raw, con)
     _drop_pending(pipeline)  # never retry a stale package from a crashed run
     try:
         if source == "erp":
@@ -279,11 +290,9 @@ def _run_source(source: str, cfg: IngestConfig, ctx: RunContext, sources_dir: Pa
         raise
 
 
-def _write_run_log(raw: Path, rows: list[tuple[Any, ...]]) -> None:
-    raw.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(raw)) as con:
-        con.execute(RUN_LOG_DDL)
-        con.executemany("INSERT INTO ops.run_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+def _write_run_log(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    con.execute(RUN_LOG_DDL)
+    con.executemany("INSERT INTO ops.run_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def run_ingest(
@@ -314,9 +323,13 @@ def run_ingest(
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         t0 = time.perf_counter()
         result = SourceResult(name)
+        # one connection per source run: dlt's loader threads share it, the run log reuses it,
+        # and closing it is the one checkpoint of the run
+        con = duckdb.connect(str(raw))
         try:
-            result.load_id = _run_source(name, cfg, ctx, sdir, raw)
+            result.load_id = _run_source(name, cfg, ctx, sdir, raw, con)
         except KeyboardInterrupt:
+            con.close()
             raise
         except BaseException as exc:
             result.status = "failed"
@@ -350,7 +363,11 @@ def run_ingest(
                 (report.run_id, name, None, started, ended, "failed", 0, 0, result.error, result.seconds)
             )
             failures.append(SourceError(name, result.error or "failed"))
-        _write_run_log(raw, log_rows)
+        try:
+            _write_run_log(con, log_rows)
+        finally:
+            con.close()
+        result.seconds = time.perf_counter() - t0  # with the closing checkpoint
         report.sources.append(result)
     report.seconds = time.perf_counter() - t_run
     if failures:

@@ -40,12 +40,22 @@ def _is_text(t: pa.DataType) -> bool:
 def _blank(arr: pa.Array) -> pa.Array:
     """True where a value is null or (for text) empty after trimming."""
     if _is_text(arr.type):
-        return pc.or_kleene(pc.is_null(arr), pc.equal(pc.utf8_trim_whitespace(arr), "")).fill_null(True)
+        # empty, or only white space (utf8_is_space is false for ""): no trimmed copy of the column
+        empty = pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
+        return pc.or_kleene(pc.is_null(arr), empty).fill_null(True)
     return pc.is_null(arr)
 
 
 def _parse_dates(arr: pa.Array, formats: list[str]) -> tuple[pa.Array, pa.Array]:
     """(date32 values, ok mask) for a text column; a value must round-trip (no 2025-02-30)."""
+    if "%Y-%m-%d" in formats:
+        # fast path: Arrow's ISO cast accepts exactly YYYY-MM-DD of a real calendar day and fails
+        # the whole column otherwise (then the per-format check below finds the bad values)
+        try:
+            values = arr.cast(pa.date32())
+            return values, pc.is_valid(values)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     text = pc.utf8_trim_whitespace(arr)
     out = pa.nulls(len(arr), pa.date32())
     ok = pa.array([False] * len(arr))
