@@ -26,6 +26,8 @@ final as (
         lines.base_currency,
         coalesce(lines.supplier_code, lines.customer_code, lines.employee_code) as party_code,
         case when lines.side = 'D' then lines.amount_base else -lines.amount_base end as signed_base,
+        -- a plain column, so joins on the sign stay hash joins
+        case when (lines.side = 'D') = (lines.amount_base > 0) then 1 else -1 end as amount_sign,
         case when lines.side = 'D' then lines.amount_original else -lines.amount_original end as signed_original
     from lines
     inner join accounts

@@ -21,6 +21,8 @@ final as (
         gl.reference,
         coalesce(gl.supplier_code, gl.customer_code, gl.employee_code) as party_code,
         gl.debit - gl.credit as signed_base,
+        -- a plain column, so joins on the sign stay hash joins
+        case when gl.debit - gl.credit > 0 then 1 else -1 end as amount_sign,
         case when gl.debit <> 0 then gl.amount_original else -gl.amount_original end as signed_original
     from gl
     inner join accounts

@@ -33,7 +33,7 @@ pairs as (
         on gl.gl_line_id = refs.gl_line_id
         and gl.org_code = legs.org_code
         and gl.account_code = legs.account_code
-        and sign(gl.signed_base) = sign(legs.signed_base)
+        and gl.amount_sign = legs.amount_sign
 ),
 
 line_fanout as (
