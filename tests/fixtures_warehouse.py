@@ -59,3 +59,9 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltW
             else:
                 os.environ[k] = v
     yield BuiltWarehouse(data, sources, data / "raw.duckdb", data / "warehouse.duckdb", result)
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(built_warehouse: BuiltWarehouse) -> Path:
+    """The published demo warehouse file (for the app's tests)."""
+    return built_warehouse.warehouse

@@ -14,7 +14,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_app_support import build_synthetic_warehouse
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +47,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
+def server(tmp_path_factory: pytest.TempPathFactory, demo_warehouse: Path):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (make browser installs it with apt-get)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     tmp = tmp_path_factory.mktemp("browser")
-    warehouse = os.environ.get("LEDGERBRIDGE_APP_TEST_WAREHOUSE") or str(
-        build_synthetic_warehouse(tmp / "warehouse.duckdb")
-    )
+    # The real demo warehouse: every page is opened on the data the product ships with.
+    warehouse = os.environ.get("LEDGERBRIDGE_APP_TEST_WAREHOUSE") or str(demo_warehouse)
     port = _free_port()
     home = tmp / "home"
     home.mkdir()
