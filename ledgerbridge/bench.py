@@ -21,6 +21,7 @@ import importlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,13 +128,29 @@ def _call(stage: str, folder: Path, scale: float, seed: int) -> dict[str, Any]:
         report = fn(sources_dir=sources, raw_path=raw)
         tables = getattr(report, "tables", [])
         rows = sum(int(getattr(t, "rows", 0) or 0) for t in tables)
-        return {"rows": rows, "extra": {"tables": len(tables)}}
+        extra: dict[str, Any] = {"tables": len(tables)}
+        try:  # per-source rows/s and an incremental run after a 1 % change, on a copy of the sources
+            from ingestion.bench import measure
+
+            copy = folder / "ingest-bench"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(sources, copy / "sources")
+            extra["measure"] = measure(copy / "sources", raw_path=copy / "raw.duckdb")
+            shutil.rmtree(copy, ignore_errors=True)
+        except ImportError:
+            pass
+        return {"rows": rows, "extra": extra}
     if stage == "run":
         result = fn(sources_dir=sources, raw=raw, warehouse=warehouse)
         layers = dict(getattr(result, "rows_per_layer", {}) or {})
         return {
             "rows": sum(layers.values()),
-            "extra": {"rows_per_layer": layers, "tests": dict(getattr(result, "tests", {}) or {})},
+            "extra": {
+                "rows_per_layer": layers,
+                "tests": dict(getattr(result, "tests", {}) or {}),
+                "step_seconds": dict(getattr(result, "step_seconds", {}) or {}),
+                "dbt_folder_seconds": dict(getattr(result, "folder_seconds", {}) or {}),
+            },
         }
     if stage == "recon":
         card = fn(warehouse, sources / "ground_truth.parquet")
@@ -265,6 +282,47 @@ def run_bench(
     path = folder.parent / f"results-{scale:g}.json"
     path.write_text(bench.to_json() + "\n", encoding="utf-8")
     return bench, path
+
+
+def detail_rows(result: BenchResult) -> list[list[Any]]:
+    """The figures the targets are stated in: per-source rows/s, incremental seconds, seconds per
+    refresh step and per dbt folder, reconciliation figures and page query times."""
+    rows: list[list[Any]] = []
+    for stage in result.stages:
+        extra = stage.extra or {}
+        m = extra.get("measure") or {}
+        for run in ("full", "incremental"):
+            part = m.get(run) or {}
+            if part:
+                rows.append(
+                    [
+                        f"ingest {run}",
+                        "seconds (cpu)",
+                        f"{part.get('seconds', 0):.2f} ({part.get('cpu_seconds', 0):.2f})",
+                    ]
+                )
+            for source, fig in (part.get("sources") or {}).items():
+                rows.append(
+                    [
+                        f"ingest {run} · {source}",
+                        "rows/s",
+                        f"{fig.get('rows_per_s') or 0:,.0f} "
+                        f"({fig.get('rows', 0):,} rows in {fig.get('seconds', 0):.2f}s)",
+                    ]
+                )
+        for step, sec in (extra.get("step_seconds") or {}).items():
+            rows.append([f"run · {step}", "seconds", f"{sec:.2f}"])
+        for folder, sec in sorted((extra.get("dbt_folder_seconds") or {}).items()):
+            rows.append([f"dbt · {folder}", "node seconds", f"{sec:.2f}"])
+        for key in ("auto_match_rate_count", "auto_match_rate_amount"):
+            if key in extra:
+                rows.append([f"recon · {key}", "share", f"{extra[key]:.2%}"])
+        for key in ("proposals", "unbalanced_proposals", "unposted"):
+            if key in extra:
+                rows.append([f"recon · {key}", "count", f"{extra[key]:,}"])
+        for page, sec in (extra.get("page_seconds") or {}).items():
+            rows.append([f"app · {page}", "median query seconds", f"{sec:.3f}"])
+    return rows
 
 
 if __name__ == "__main__":  # the stage subprocess

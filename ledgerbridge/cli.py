@@ -358,7 +358,7 @@ def bench(
     seed: Annotated[int, typer.Option(help="Random seed of the simulated sources.")] = 42,
 ) -> None:
     """Measure a full run at a data scale: seconds, rows/s and peak memory per stage."""
-    from ledgerbridge.bench import bench_dir, parse_stages, run_bench
+    from ledgerbridge.bench import bench_dir, detail_rows, parse_stages, run_bench
 
     if not scale > 0:
         raise LedgerbridgeError(f"--scale: must be greater than 0, got {scale}")
@@ -381,6 +381,7 @@ def bench(
         [[r.stage, r.status, round(r.seconds, 2), r.rows, round(r.rows_per_second), round(r.peak_memory_mb)]
          for r in result.stages],
     )
+    out.print_table(f"Details · scale {scale:g}", ["figure", "unit", "value"], detail_rows(result))
     out.print_success(f"Results written to {path}")
     if any(r.status == "failed" for r in result.stages):
         raise typer.Exit(1)

@@ -69,6 +69,8 @@ class RefreshResult:
     rows_per_layer: dict[str, int] = field(default_factory=dict)
     tests: dict[str, int] = field(default_factory=dict)
     failed_nodes: list[dict[str, Any]] = field(default_factory=list)
+    #: dbt node seconds per model folder (e.g. "marts/reconciliation"), seeds and tests included
+    folder_seconds: dict[str, float] = field(default_factory=dict)
     published_path: Path | None = None
     seconds: float = 0.0
 
@@ -180,6 +182,8 @@ def _node_results(res: Any) -> list[dict[str, Any]]:
             "failures": r.failures,
             "message": (r.message or "")[:2000] if r.message else None,
             "execution_seconds": round(float(r.execution_time or 0.0), 3),
+            "folder": ("unit tests" if "unit_test" in node.unique_id.split(".")[0]
+                       else "/".join(getattr(node, "fqn", [])[1:-1]) or "tests"),
         })
     return out
 
@@ -343,6 +347,9 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
             ok, nodes, error = run_dbt(work, raw, dbt_vars=dbt_vars)
             result.tests = _test_counts(nodes)
             result.failed_nodes = [n for n in nodes if n["status"] in ("error", "fail", "runtime error")]
+            for n in nodes:
+                result.folder_seconds[n["folder"]] = round(
+                    result.folder_seconds.get(n["folder"], 0.0) + n["execution_seconds"], 3)
             runlog.record_dbt_results(result.run_id, nodes)
             if work.exists():
                 result.rows_per_layer = _finish_work_file(work, result.run_id, nodes)
