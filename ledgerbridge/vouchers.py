@@ -29,6 +29,19 @@ IMPORT_COLUMNS = {
 FIRST_IMPORT_NO = 900001  # numbers the ledger never uses, so an import cannot collide with a posted voucher
 
 
+def number_vouchers(lines: pd.DataFrame) -> pd.DataFrame:
+    """Import voucher numbers per org, target period and voucher word, in the order the proposals come."""
+    heads = lines.drop_duplicates("proposal_id")[
+        ["proposal_id", "org_code", "target_period", "voucher_word"]
+    ].copy()
+    heads["voucher_no"] = (
+        heads.groupby(["org_code", "target_period", "voucher_word"]).cumcount() + FIRST_IMPORT_NO
+    )
+    return lines.drop(columns=["voucher_no"], errors="ignore").merge(
+        heads[["proposal_id", "voucher_no"]], on="proposal_id"
+    )
+
+
 def proposal_lines(
     warehouse: Path, period: str | None = None, proposal_ids: list[str] | None = None
 ) -> pd.DataFrame:
@@ -47,13 +60,7 @@ def proposal_lines(
         lines = con.execute(
             sql + " order by org_code, target_period, voucher_word, proposal_id, line_no", params
         ).df()
-    heads = lines.drop_duplicates("proposal_id")[
-        ["proposal_id", "org_code", "target_period", "voucher_word"]
-    ].copy()
-    heads["voucher_no"] = (
-        heads.groupby(["org_code", "target_period", "voucher_word"]).cumcount() + FIRST_IMPORT_NO
-    )
-    return lines.merge(heads[["proposal_id", "voucher_no"]], on="proposal_id")
+    return number_vouchers(lines)
 
 
 def _auxiliary(lines: pd.DataFrame) -> pd.Series:

@@ -13,6 +13,7 @@ from test_app_support import build_synthetic_warehouse
 
 from app.lib import downloads, fmt, kpi, monitor, queries, timing
 from app.lib.i18n import TEXT, t
+from ledgerbridge.vouchers import IMPORT_COLUMNS
 
 
 def test_money_format():
@@ -60,6 +61,7 @@ def _lines() -> tuple[pd.DataFrame, pd.DataFrame]:
             "proposal_id": ["P1", "P1", "P2", "P2"],
             "line_no": [1, 2, 1, 2],
             "org_code": ["ORG01"] * 4,
+            "target_period": ["2025-03"] * 4,
             "voucher_date": [day] * 4,
             "voucher_word": ["记"] * 4,
             "summary": ["收款 RC1", "收款 RC1", "采购入库 GR1", "采购入库 GR1"],
@@ -80,19 +82,19 @@ def _lines() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_voucher_import_layout():
     props, lines = _lines()
-    frame = downloads.voucher_import_frame(props, lines)
-    assert list(frame.columns) == downloads.IMPORT_COLUMNS
-    # numbered in the order of the selected proposals, per org / word / month
-    assert frame["参考信息"].tolist() == ["P2", "P2", "P1", "P1"]
-    assert frame["凭证号"].tolist() == [1, 1, 2, 2]
-    assert frame["科目代码"].tolist() == ["1405", "220202", "100201", "1122"]
-    assert frame["辅助核算"].tolist()[0] == "供应商:S001"
-    assert frame["借方金额"].sum() == frame["贷方金额"].sum() == 213.0
+    csv = pd.read_csv(
+        io.BytesIO(downloads.voucher_import_bytes(props, lines, "csv")), encoding="utf-8-sig", dtype=str
+    )
+    assert list(csv.columns) == list(IMPORT_COLUMNS.values())
+    # numbered in the order of the selected proposals, per org / period / word
+    assert csv["参考信息"].tolist() == ["P2", "P2", "P1", "P1"]
+    assert csv["凭证号"].tolist() == ["900001", "900001", "900002", "900002"]
+    assert csv["科目代码"].tolist() == ["1405", "220202", "100201", "1122"]
+    assert csv["辅助核算"].tolist()[1] == "供应商:S001"
+    assert csv["借方金额"].astype(float).sum() == csv["贷方金额"].astype(float).sum() == 213.0
     xlsx = downloads.voucher_import_bytes(props, lines, "xlsx")
     back = pd.read_excel(io.BytesIO(xlsx), engine="calamine", dtype={"科目代码": str})
     assert back["科目代码"].tolist() == ["1405", "220202", "100201", "1122"]
-    csv = downloads.voucher_import_bytes(props, lines, "csv")
-    assert pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")["借方金额"].sum() == 213.0
 
 
 def test_kpi_ranges_and_comparisons():
