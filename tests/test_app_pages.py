@@ -21,6 +21,7 @@ from test_app_support import build_synthetic_warehouse
 
 from app.lib import fmt
 from app.lib import warehouse as wh
+from app.lib.i18n import status_label
 
 APP = str(Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py")
 
@@ -243,7 +244,7 @@ def test_recon_workbench_counts_and_exceptions(env: Path):
         env, f"select recon_status, count(*) as n from {r} where period between ? and ? group by 1", p0, p1
     )
     for row in counts.itertuples():
-        assert metric_value(at, row.recon_status) == f"{int(row.n):,}"
+        assert metric_value(at, status_label(row.recon_status, "zh")) == f"{int(row.n):,}"
     # the exception list, filtered to one status
     at.multiselect(key="rc_status").set_value(["missing_in_gl"]).run()
     exc = next(

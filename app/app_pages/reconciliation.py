@@ -8,7 +8,7 @@ import streamlit as st
 from app.lib import charts, fmt, ui
 from app.lib import queries as Q
 from app.lib import warehouse as wh
-from app.lib.i18n import get_lang, t
+from app.lib.i18n import get_lang, status_label, t
 
 st.title(t("page_recon"))
 ui.guard()
@@ -37,17 +37,25 @@ if summary is not None:
     for i, r in enumerate(by_status.itertuples()):
         with cols[i % len(cols)]:
             st.metric(
-                r.recon_status, f"{int(r.item_count):,}", help=f"{t('amount')}: {fmt.money(r.difference)}"
+                status_label(r.recon_status),
+                f"{int(r.item_count):,}",
+                help=f"{t('amount')}: {fmt.money(r.difference)}",
             )
     c1, c2 = st.columns(2)
     with c1:
         st.plotly_chart(
-            charts.bar(by_status, "recon_status", "item_count", f"{t('by_status')} · {t('count')}"),
+            charts.bar(
+                by_status.assign(recon_status=by_status["recon_status"].map(status_label)),
+                "recon_status",
+                "item_count",
+                f"{t('by_status')} · {t('count')}",
+            ),
             key="rc_status_count",
         )
     with c2:
         exc_only = summary[summary["recon_status"] != "matched"]
         by_acct = exc_only.groupby(["control_account", "recon_status"], as_index=False)["item_count"].sum()
+        by_acct["recon_status"] = by_acct["recon_status"].map(status_label)
         if not by_acct.empty:
             st.plotly_chart(
                 charts.bar(

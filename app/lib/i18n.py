@@ -180,6 +180,25 @@ def get_lang() -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
+#: Reconciliation statuses as finance reads them (the code stays visible for analysts).
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "matched": ("已匹配", "Matched"),
+    "timing": ("跨期入账", "Timing"),
+    "amount_mismatch": ("金额不符", "Amount mismatch"),
+    "missing_in_gl": ("未入账", "Missing in GL"),
+    "missing_in_business": ("无业务单据", "Missing in business"),
+    "duplicate_posting": ("重复入账", "Duplicate posting"),
+    "fx_difference": ("汇率差异", "FX difference"),
+    "ambiguous": ("待人工确认", "Ambiguous"),
+}
+
+
+def status_label(status: str, lang: str | None = None) -> str:
+    """A reconciliation status in the UI language, e.g. "未入账 missing_in_gl"."""
+    pair = STATUS_TEXT.get(status)
+    return status if pair is None else f"{pair[LANGS.index(lang or get_lang())]} {status}"
+
+
 def t(key: str, lang: str | None = None, **kwargs: object) -> str:
     """The text for ``key`` in ``lang`` (default: the session's), formatted with ``kwargs``."""
     lang = lang or get_lang()
