@@ -21,17 +21,7 @@ renamed as (
         {{ money('amount') }} as amount,
         -- dates
         cast(payment_date as date) as payment_date,
-        -- status
-        lower(trim(status)) as status,
-        -- timestamps
-        cast(updated_at as timestamp) as updated_at,
-        -- document flags
-        lower(trim(status)) = 'approved' as is_approved,
-        lower(trim(status)) = 'cancelled' as is_cancelled,
-        lower(trim(status)) = 'draft' as is_draft,
-        case when lower(trim(status)) = 'cancelled' then cast(updated_at as date) end as cancelled_date,
-        -- lineage
-        _dlt_load_id as load_id
+        {{ document_status_columns() }}
 
     from source
 
