@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from ledgerbridge.errors import SourceError
+from ledgerbridge.simulator.erp_schema import TABLES as ERP_SCHEMA
 
 SCALE = 0.3
 AS_OF_EARLY = "2025-09-30"
@@ -87,23 +88,7 @@ def sqlite_count(src: Path, table: str) -> int:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-ERP_TABLES = [
-    "orgs",
-    "suppliers",
-    "customers",
-    "materials",
-    "purchase_orders",
-    "purchase_order_lines",
-    "goods_receipts",
-    "supplier_invoices",
-    "supplier_payments",
-    "sales_orders",
-    "sales_order_lines",
-    "deliveries",
-    "customer_invoices",
-    "customer_receipts",
-    "inventory_movements",
-]
+ERP_TABLES = list(ERP_SCHEMA)
 EXPENSE = [
     "departments",
     "employees",

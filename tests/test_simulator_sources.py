@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from ledgerbridge.simulator import SimulationConfig, simulate
+from ledgerbridge.simulator.erp_schema import TABLES as ERP_SCHEMA
 
 SCALE = 0.5
 DOC_RE = re.compile(r"(?<![A-Z0-9])(?:PO|GR|PINV|PAY|SO|DN|SINV|REC|EC)25\d{6}(?!\d)")
@@ -126,23 +127,7 @@ def refs(src) -> pd.DataFrame:
 
 def test_every_table_and_file_is_there(src):
     erp = src["erp"]
-    for table in (
-        "orgs",
-        "suppliers",
-        "customers",
-        "materials",
-        "purchase_orders",
-        "purchase_order_lines",
-        "goods_receipts",
-        "supplier_invoices",
-        "supplier_payments",
-        "sales_orders",
-        "sales_order_lines",
-        "deliveries",
-        "customer_invoices",
-        "customer_receipts",
-        "inventory_movements",
-    ):
+    for table in ERP_SCHEMA:
         assert len(erp[table]) > 0, table
     assert set(src["exp"]) == {
         "departments",

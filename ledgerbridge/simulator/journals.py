@@ -8,6 +8,7 @@ import pandas as pd
 
 from ledgerbridge.simulator.calendar import HORIZON_DAYS, period_end_day, period_start_day
 from ledgerbridge.simulator.master import ORGS, MasterData
+from ledgerbridge.simulator.postings import LINE_COLUMNS
 
 MANUAL_KEY_BASE = 10**12
 ORPHAN_KEY_BASE = 2 * 10**12
@@ -63,25 +64,7 @@ def _lines(key, org, day, summary, legs, amount, word, employee=None, customer=N
     return rows
 
 
-COLUMNS = [
-    "voucher_key",
-    "org_code",
-    "day",
-    "summary",
-    "reference",
-    "account_code",
-    "side",
-    "amount_original",
-    "amount_base",
-    "currency",
-    "rate_micro",
-    "supplier_code",
-    "customer_code",
-    "employee_code",
-    "dept_code",
-    "leg_order",
-    "voucher_word",
-]
+COLUMNS = [*LINE_COLUMNS, "voucher_word"]
 
 
 def manual_journals(seed: int, scale: float) -> pd.DataFrame:
