@@ -203,12 +203,17 @@ def gl_resources(cfg: IngestConfig, ctx: RunContext, bucket_url: str, root: str 
         )
         files = files.with_name(f"{spec.name}__files")
         disposition: Any = "merge"
+        primary_key: list[str] | None = spec.primary_key
         if spec.merge_key:
+            # A re-read file replaces that file's rows. Merging on the file alone keeps the delete a
+            # hash join; with the primary key too, dlt deletes on "key OR file", a nested loop over
+            # every row. The natural key stays unique by validation and the dbt tests.
             disposition = {"disposition": "merge", "strategy": "delete-insert"}
+            primary_key = None
         reader = dlt.transformer(
             _reader(ctx, spec, mapping, encoding, root),
             name=spec.name,
-            primary_key=spec.primary_key,
+            primary_key=primary_key,
             merge_key=spec.merge_key or None,
             write_disposition=disposition,
             columns=spec.dlt_columns(),

@@ -234,12 +234,19 @@ def _pipeline(source: str, cfg: IngestConfig, raw: Path, con: duckdb.DuckDBPyCon
     tag = hashlib.sha1(str(raw.resolve()).encode()).hexdigest()[:8]
     # dlt gets an open connection it does not own: its pool would otherwise open and close (and so
     # checkpoint) the file every time its loader threads' borrows drop to zero - seconds per run
-    return dlt.pipeline(
+    pipeline = dlt.pipeline(
         pipeline_name=f"ledgerbridge_{source}_{tag}",
         pipelines_dir=str(pdir),
         destination=dlt.destinations.duckdb(con),
         dataset_name=dataset,
     )
+    # A raw file that never saw this source (new, or deleted and rebuilt at the same path) must get
+    # a full load: local incremental cursors from an earlier file would skip every old row.
+    loaded_before = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [dataset, "_dlt_pipeline_state"],
+    ).fetchone()[0]
+    return pipeline if loaded_before else pipeline.drop()
 
 
 def _drop_pending(pipeline: Any) -> None:

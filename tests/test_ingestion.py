@@ -275,6 +275,31 @@ def test_rerun_changes_nothing(loaded, src):
     assert second.source("erp").rows == 0
 
 
+
+def test_a_rebuilt_raw_file_gets_a_full_load_and_a_changed_export_replaces_its_rows(src, tmp_path):
+    """Deleting the raw file must not leave incremental cursors behind that skip old rows; a GL file
+    exported again replaces that file's lines (here: the last voucher line was dropped)."""
+    import shutil
+
+    from ingestion import run_ingest
+
+    sources = tmp_path / "sources"
+    shutil.copytree(src, sources)  # copytree keeps modification times
+    raw = tmp_path / "raw.duckdb"
+    first = run_ingest(["finance"], sources_dir=sources, raw_path=raw)
+    raw.unlink()
+    rebuilt = run_ingest(["finance"], sources_dir=sources, raw_path=raw)
+    assert rebuilt.source("finance").rows == first.source("finance").rows > 0
+
+    export = sorted((sources / "gl").glob("*/凭证_ORG01_*.csv"))[-1]
+    body = export.read_bytes().rstrip(b"\r\n").split(b"\r\n")
+    export.write_bytes(b"\r\n".join(body[:-1]) + b"\r\n")
+    before = q(raw, "SELECT count(*) FROM raw_finance.gl_voucher_lines")[0][0]
+    again = run_ingest(["finance"], sources_dir=sources, raw_path=raw)
+    assert again.source("finance").rows == len(body) - 2  # only the re-exported file, less its header
+    assert q(raw, "SELECT count(*) FROM raw_finance.gl_voucher_lines")[0][0] == before - 1
+
+
 # -- formats -------------------------------------------------------------------------------------
 
 
