@@ -69,7 +69,10 @@ if kpis is not None:
         else:
             st.info(t("model_missing", models="recon_items"))
 
+    # A comparison range with no data (e.g. the year before the first) shows "—", not "None".
+    empty = {c: table[c].map(fmt.money) for c in ("previous", "last_year") if table[c].isna().all()}
     show = table.assign(
+        **empty,
         kpi=table["kpi"].map(lambda k: t(k)),
         mom_pct=table["mom_pct"].map(fmt.pct),
         yoy_pct=table["yoy_pct"].map(fmt.pct),
