@@ -125,6 +125,7 @@ def _call(stage: str, folder: Path, scale: float, seed: int) -> dict[str, Any]:
         summary = fn(SimulationConfig(seed=seed, scale=scale, out=sources))
         return {"rows": sum(summary.tables.values()), "extra": {"tables": summary.tables}}
     if stage == "ingest":
+        raw.unlink(missing_ok=True)  # measure a full load, not whatever an earlier bench left behind
         report = fn(sources_dir=sources, raw_path=raw)
         tables = getattr(report, "tables", [])
         rows = sum(int(getattr(t, "rows", 0) or 0) for t in tables)
