@@ -258,7 +258,8 @@ def publish(work: Path, target: Path) -> Path:
     new one. A stale ``<target>.wal`` would be replayed onto the new file: remove it.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    wal = target.with_name(target.name + ".wal")
+    # Before the swap: a reader opening the new file must never find an old log to replay onto it.
+    target.with_name(target.name + ".wal").unlink(missing_ok=True)
     try:
         os.replace(work, target)
     except OSError:  # different filesystem: copy next to the target first, then rename
@@ -266,7 +267,6 @@ def publish(work: Path, target: Path) -> Path:
         shutil.copyfile(work, tmp)
         os.replace(tmp, target)
         work.unlink(missing_ok=True)
-    wal.unlink(missing_ok=True)
     return target
 
 
