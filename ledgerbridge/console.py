@@ -7,6 +7,7 @@ errors as a single red ``error: ...`` line on stderr.
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -20,8 +21,10 @@ from rich.text import Text
 
 # Consoles resolve sys.stdout / sys.stderr when they print, so output is
 # captured correctly by test runners that swap the streams.
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped output (CI logs, `make bench > file`) gets room for whole table rows instead of 80 columns.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 140
+console = Console(highlight=False, width=_PIPED_WIDTH)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 140)
 
 
 def format_count(n: int | float | None) -> str:
