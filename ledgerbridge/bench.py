@@ -39,7 +39,7 @@ DEFAULT_STAGES = STAGES
 #: stage -> candidate (module, function) pairs; the first importable one is used
 ENTRY_POINTS: dict[str, tuple[tuple[str, str], ...]] = {
     "simulate": (("ledgerbridge.simulator", "simulate"),),
-    "ingest": (("ingestion", "run_ingest"),),
+    "ingest": (("ingestion.bench", "measure"),),
     "run": (("ledgerbridge.refresh", "refresh"), ("ledgerbridge", "refresh")),
     "recon": (("ledgerbridge.recon", "score"), ("ledgerbridge.scorecard", "score")),
     "app": (("app.lib.timing", "measure_pages"),),
@@ -125,23 +125,18 @@ def _call(stage: str, folder: Path, scale: float, seed: int) -> dict[str, Any]:
         summary = fn(SimulationConfig(seed=seed, scale=scale, out=sources))
         return {"rows": sum(summary.tables.values()), "extra": {"tables": summary.tables}}
     if stage == "ingest":
-        raw.unlink(missing_ok=True)  # measure a full load, not whatever an earlier bench left behind
-        report = fn(sources_dir=sources, raw_path=raw)
-        tables = getattr(report, "tables", [])
-        rows = sum(int(getattr(t, "rows", 0) or 0) for t in tables)
-        extra: dict[str, Any] = {"tables": len(tables)}
-        try:  # per-source rows/s and an incremental run after a 1 % change, on a copy of the sources
-            from ingestion.bench import measure
-
-            copy = folder / "ingest-bench"
+        # A full load, then an incremental one after a 1 % change, per source. On a copy: the change
+        # edits the ERP file, and the sources must stay as the ground truth describes them.
+        copy = folder / "ingest-bench"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(sources, copy / "sources")
+        try:
+            figures = fn(copy / "sources", raw_path=copy / "raw.duckdb")
+        finally:
             shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(sources, copy / "sources")
-            extra["measure"] = measure(copy / "sources", raw_path=copy / "raw.duckdb")
-            shutil.rmtree(copy, ignore_errors=True)
-        except ImportError:
-            pass
-        return {"rows": rows, "extra": extra}
+        return {"rows": int(figures["full"]["rows"]), "extra": {"measure": figures}}
     if stage == "run":
+        raw.unlink(missing_ok=True)  # the full run from empty sources, ingest included
         result = fn(sources_dir=sources, raw=raw, warehouse=warehouse)
         layers = dict(getattr(result, "rows_per_layer", {}) or {})
         return {
