@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingestion.config import TableSpec
 from ingestion.validate import conform
-
-DLT_ID = "_dlt_id"
-
-
-def with_dlt_id(table: pa.Table) -> pa.Table:
-    """Append dlt's row id column (a random batch prefix + the row number, vectorised).
-
-    dlt's normalizer would otherwise re-read and re-write every Parquet file only to add random
-    ids row by row (``add_dlt_id``); with the column already there it imports the files as they are.
-    """
-    if DLT_ID in table.column_names:
-        return table
-    prefix = uuid.uuid4().hex[:12] + "."
-    ids = pc.binary_join_element_wise(
-        pa.scalar(prefix), pa.array(range(table.num_rows), pa.int64()).cast(pa.string()), ""
-    )
-    return table.append_column(pa.field(DLT_ID, pa.string(), nullable=False), ids)
 
 
 class SourceReadError(Exception):
@@ -62,4 +43,4 @@ class RunContext:
         self.quarantined[spec.name] += len(bad)
         self.quarantine.extend(bad)
         self.seconds[spec.name] += time.perf_counter() - t0
-        return with_dlt_id(good)
+        return good

@@ -90,7 +90,9 @@ def erp_resources(cfg: IngestConfig, ctx: RunContext, url: str) -> list[Any]:
             primary_key=spec.primary_key,
             write_disposition="merge",
         )
-        res = res.with_name(f"{spec.name}__rows")
+        # each table's query runs in dlt's extract thread pool: ConnectorX releases the GIL, so
+        # the next table is read while the last one is validated and written
+        res = res.with_name(f"{spec.name}__rows").parallelize()
         present = list(res.columns) if isinstance(res.columns, dict) else None
 
         # the typed, validated table is a transformer on the raw reader: the reader keeps the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from pathlib import PurePosixPath
 from typing import Any
@@ -18,7 +19,9 @@ from typing import Any
 import dlt
 import fsspec
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from dlt.sources.filesystem import filesystem
 
@@ -69,18 +72,56 @@ def _cell_text(v: Any) -> str | None:
     return str(v)
 
 
-def read_xlsx(data: bytes, sheet: int | str = 0) -> tuple[list[str], list[list[str | None]]]:
-    """Header and rows (as text) of one sheet, read with calamine."""
+def _number_text(values: np.ndarray) -> pa.Array:
+    """Numbers as export text, vectorised: integral values without ".0", others in their shortest
+    positional form (the rare value Arrow would write in exponent notation is formatted alone)."""
+    num = pa.array(values, pa.float64(), from_pandas=True)
+    whole = pc.and_(pc.equal(pc.round(num), num), pc.less(pc.abs(num), 1e15))
+    text = pc.if_else(
+        whole, pc.cast(pc.if_else(whole, num, 0.0), pa.int64()).cast(pa.string()), num.cast(pa.string())
+    )
+    exponent = pc.match_substring(text, "e").fill_null(False)
+    if pc.any(exponent).as_py():
+        fixed = [
+            _cell_text(v) if e else t
+            for v, e, t in zip(values, exponent.to_pylist(), text.to_pylist(), strict=True)
+        ]
+        text = pa.array(fixed, pa.string())
+    return text
+
+
+def _xlsx_column(values: list[Any]) -> pa.Array:
+    """One sheet column as text. Text and number columns (the usual export) convert in bulk; a
+    column holding anything else (dates, booleans) is formatted cell by cell."""
+    cells = np.array(values, dtype=object)
+    empty = (cells == "") | pd.isna(cells)
+    kinds = {type(v) for v in cells[~empty]}
+    if kinds <= {str}:
+        return pa.array(cells, pa.string(), mask=empty, from_pandas=True)
+    if kinds <= {float, int}:
+        cells[empty] = None
+        return _number_text(cells)
+    return pa.array([_cell_text(v) for v in values], pa.string())
+
+
+def read_xlsx(data: bytes, sheet: int | str = 0) -> pa.Table:
+    """One sheet as an all-text Arrow table (header row = column names; blank rows dropped),
+    read with calamine."""
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     ws = wb.get_sheet_by_name(sheet) if isinstance(sheet, str) else wb.get_sheet_by_index(sheet)
     rows = ws.to_python(skip_empty_area=False)
     if not rows:
-        return [], []
+        return pa.table({})
     header = [str(h).strip() for h in rows[0]]
-    body = [[_cell_text(v) for v in r] for r in rows[1:] if any(v not in (None, "") for v in r)]
-    return header, body
+    # calamine pads every row to the sheet's width, so the body transposes as it is
+    columns = list(zip(*rows[1:], strict=True)) if len(rows) > 1 else [()] * len(header)
+    table = pa.Table.from_arrays([_xlsx_column(list(c)) for c in columns], names=header)
+    if not table.num_columns:
+        return table
+    blank = functools.reduce(pc.and_, (pc.is_null(c) for c in table.columns))
+    return table.filter(pc.invert(blank))
 
 
 def read_csv(data: bytes, encoding: str) -> tuple[pa.Table, list[tuple[list[str], str]]]:
@@ -141,12 +182,8 @@ def read_entity_file(
     suffix = PurePosixPath(rel).suffix.lower()
     invalid: list[tuple[list[str], str]] = []
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        header, rows = read_xlsx(data, spec.options.get("sheet", 0))
-        width = len(header)
-        cols = (
-            list(zip(*[(r + [None] * width)[:width] for r in rows], strict=False)) if rows else [()] * width
-        )
-        table = pa.table({h: pa.array(list(c), pa.string()) for h, c in zip(header, cols, strict=True)})
+        table = read_xlsx(data, spec.options.get("sheet", 0))
+        header = table.column_names
     elif suffix in (".csv", ".txt"):
         enc = detect_encoding(data, encoding)
         table, invalid = read_csv(data, enc)
