@@ -281,8 +281,9 @@ def run_bench(
 
 
 def detail_rows(result: BenchResult) -> list[list[Any]]:
-    """The figures the targets are stated in: per-source rows/s, incremental seconds, seconds per
-    refresh step and per dbt folder, reconciliation figures and page query times."""
+    """The figures the targets are stated in: per-source rows/s (and the storage floor under them),
+    incremental seconds, seconds per refresh step and per dbt folder, reconciliation figures and page
+    query times."""
     rows: list[list[Any]] = []
     for stage in result.stages:
         extra = stage.extra or {}
@@ -306,6 +307,15 @@ def detail_rows(result: BenchResult) -> list[list[Any]]:
                         f"({fig.get('rows', 0):,} rows in {fig.get('seconds', 0):.2f}s)",
                     ]
                 )
+        for source, fig in (m.get("storage_floor") or {}).items():
+            rows.append(
+                [
+                    f"ingest floor · {source}",
+                    "rows/s",
+                    f"DuckDB alone: write {fig['write_rows_per_s'] or 0:,.0f} ({fig['write_seconds']:.2f}s), "
+                    f"merge {fig['merge_rows_per_s'] or 0:,.0f} ({fig['merge_seconds']:.2f}s)",
+                ]
+            )
         for step, sec in (extra.get("step_seconds") or {}).items():
             rows.append([f"run · {step}", "seconds", f"{sec:.2f}"])
         for folder, sec in sorted((extra.get("dbt_folder_seconds") or {}).items()):
