@@ -19,28 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dlt
+import duckdb
+import pyarrow as pa
+
+from ingestion.config import IngestConfig
+from ingestion.context import RunContext, SourceReadError
 from ledgerbridge.errors import LedgerbridgeError, SourceError
 from ledgerbridge.paths import pipelines_dir
 from ledgerbridge.paths import raw_path as default_raw_path
 from ledgerbridge.paths import sources_dir as default_sources_dir
-
-# dlt settings that must hold even when dlt does not find .dlt/config.toml (another cwd)
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-# no per-row _dlt_id: raw tables merge on their natural keys and have no nested tables, so a random
-# row id would only cost a rewrite of every Parquet file and the most expensive column to store
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "false")
-# the loaded rows live in the raw file: keep neither the load packages' data files (they would
-# grow the pipelines folder by the size of every load) nor a copy of the last batch in staging
-os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
-os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
-
-import dlt  # noqa: E402
-import duckdb  # noqa: E402
-import pyarrow as pa  # noqa: E402
-
-from ingestion.config import IngestConfig  # noqa: E402
-from ingestion.context import RunContext, SourceReadError  # noqa: E402
 
 Progress = Callable[[str, int], None]
 

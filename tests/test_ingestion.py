@@ -521,3 +521,18 @@ def test_cli_ingest_prints_a_summary(src, tmp_path):
         app, ["ingest", "--source", "nope", "--sources-dir", str(src), "--raw", str(raw)]
     )
     assert res.exit_code == 2
+
+
+def test_dlt_does_not_import_streamlit_to_look_for_its_secrets(tmp_path):
+    """Without .dlt/secrets.toml dlt would import Streamlit (about a second) on every ingest."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ingestion\n"
+        "from dlt.common.configuration.providers.toml import SecretsTomlProvider\n"
+        f"SecretsTomlProvider({str(tmp_path)!r}, {str(tmp_path)!r})\n"
+        "assert 'streamlit' not in sys.modules, 'streamlit imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
