@@ -508,6 +508,23 @@ def test_unreadable_file_fails_the_source_and_the_next_run_recovers(src, tmp_pat
     assert status == [("finance", "failed")]
 
 
+def test_erp_server_down_fails_the_source_clearly_and_keeps_its_data(src, tmp_path, monkeypatch):
+    from ingestion import run_ingest
+
+    raw = tmp_path / "raw.duckdb"
+    run_ingest(["erp"], sources_dir=src, raw_path=raw)
+    before = q(raw, "SELECT count(*), sum(gross_amount) FROM raw_erp.sales_orders")
+    # nothing listens on port 1 of the loopback address
+    monkeypatch.setenv("SOURCES__ERP__URL", "postgresql://ledgerbridge@127.0.0.1:1/erp")
+    with pytest.raises(SourceError) as err:
+        run_ingest(["erp"], sources_dir=src, raw_path=raw)
+    msg = str(err.value)
+    assert msg.startswith("erp: ") and "127.0.0.1" in msg and "\n" not in msg
+    assert q(raw, "SELECT count(*), sum(gross_amount) FROM raw_erp.sales_orders") == before
+    monkeypatch.delenv("SOURCES__ERP__URL")
+    assert run_ingest(["erp"], sources_dir=src, raw_path=raw).ok  # no stuck package
+
+
 def test_cli_ingest_prints_a_summary(src, tmp_path):
     from typer.testing import CliRunner
 
