@@ -169,6 +169,27 @@ def test_language_switch_to_english(env: Path):
     assert any(m.label == "Revenue" for m in at.metric)
 
 
+@pytest.mark.parametrize("page", [None, "reports", "reconciliation", "vouchers", "monitor"])
+def test_table_headers_are_chinese_and_keep_the_column_name_as_tooltip(env: Path, page: str | None):
+    import json
+    import re
+
+    at = open_page(page)
+    assert len(at.dataframe) > 0
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        for col in map(str, frame.value.columns):
+            if re.search(r"[\u4e00-\u9fff]", col) or not re.search(r"[a-z]", col):
+                continue  # a header the page already writes in Chinese, or a period range
+            assert re.search(r"[\u4e00-\u9fff]", config.get(col, {}).get("label", "")), (page, col)
+            assert config[col]["help"] == col
+    # the English UI shows the warehouse's own column names
+    at.radio(key="lang").set_value("en").run()
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        assert all("label" not in config.get(str(c), {}) for c in frame.value.columns), page
+
+
 # --- financial reports and drill-down -------------------------------------------------------
 
 
@@ -246,7 +267,8 @@ def test_recon_workbench_counts_and_exceptions(env: Path):
     )
     for row in counts.itertuples():
         assert metric_value(at, status_label(row.recon_status, "zh")) == f"{int(row.n):,}"
-    # the exception list, filtered to one status
+    # the exception list, filtered to one status (offered in the UI language)
+    assert "未入账 missing_in_gl" in at.multiselect(key="rc_status").options
     at.multiselect(key="rc_status").set_value(["missing_in_gl"]).run()
     exc = next(
         d.value

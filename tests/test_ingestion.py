@@ -275,7 +275,6 @@ def test_rerun_changes_nothing(loaded, src):
     assert second.source("erp").rows == 0
 
 
-
 def test_a_rebuilt_raw_file_gets_a_full_load_and_a_changed_export_replaces_its_rows(src, tmp_path):
     """Deleting the raw file must not leave incremental cursors behind that skip old rows; a GL file
     exported again replaces that file's lines (here: the last voucher line was dropped)."""

@@ -101,14 +101,16 @@ print(con.execute("select count(*) from core.fct_gl_lines").fetchone()[0], flush
 
 
 @pytest.mark.slow
-def test_reader_holding_the_published_file_does_not_block_a_run(built_warehouse, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch):
+def test_reader_holding_the_published_file_does_not_block_a_run(
+    built_warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.setenv("LEDGERBRIDGE_DATA_DIR", str(built_warehouse.data_dir))
     target = tmp_path / "served" / "warehouse.duckdb"
     target.parent.mkdir()
     target.write_bytes(built_warehouse.warehouse.read_bytes())
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(target)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         first = int(reader.stdout.readline())
         result = refresh(skip_ingest=True, warehouse=target)

@@ -75,8 +75,9 @@ def test_trial_balance_matches_raw_gl_to_the_cent(built_warehouse):
     assert len(moves.merge(tb, on=["org_code", "account_code", "period"])) == len(moves)
 
 
-def _open_items_from_raw(raw, invoices: str, settlements: str, settle_date: str, party: str,
-                         as_of: str) -> pd.DataFrame:
+def _open_items_from_raw(
+    raw, invoices: str, settlements: str, settle_date: str, party: str, as_of: str
+) -> pd.DataFrame:
     """Open amount per org, party and currency at ``as_of``, straight from the ERP tables."""
     sql = f"""
         with inv as (
@@ -99,12 +100,16 @@ def _open_items_from_raw(raw, invoices: str, settlements: str, settle_date: str,
 
 
 @pytest.mark.parametrize("as_of", ["2025-06-30", "2025-12-31"])
-@pytest.mark.parametrize(("ledger", "invoices", "settlements", "settle_date", "party"), [
-    ("AR", "raw_erp.customer_invoices", "raw_erp.customer_receipts", "receipt_date", "customer_code"),
-    ("AP", "raw_erp.supplier_invoices", "raw_erp.supplier_payments", "payment_date", "supplier_code"),
-])
-def test_ar_ap_open_balances_match_raw_erp(built_warehouse, ledger, invoices, settlements, settle_date, party,
-                                           as_of):
+@pytest.mark.parametrize(
+    ("ledger", "invoices", "settlements", "settle_date", "party"),
+    [
+        ("AR", "raw_erp.customer_invoices", "raw_erp.customer_receipts", "receipt_date", "customer_code"),
+        ("AP", "raw_erp.supplier_invoices", "raw_erp.supplier_payments", "payment_date", "supplier_code"),
+    ],
+)
+def test_ar_ap_open_balances_match_raw_erp(
+    built_warehouse, ledger, invoices, settlements, settle_date, party, as_of
+):
     raw = built_warehouse.raw_connect()
     try:
         expected = _open_items_from_raw(raw, invoices, settlements, settle_date, party, as_of)
@@ -115,14 +120,18 @@ def test_ar_ap_open_balances_match_raw_erp(built_warehouse, ledger, invoices, se
         got = con.execute(
             "select org_code, counterparty_code as party, currency, sum(open_amount) as open_amount "
             "from finance.subledger_open_items where ledger = ? and as_of_date = cast(? as date) "
-            "group by all having sum(open_amount) <> 0", [ledger, as_of]
+            "group by all having sum(open_amount) <> 0",
+            [ledger, as_of],
         ).df()
         aging_total = con.execute(
             f"select sum(open_amount) from finance.{ledger.lower()}_aging where as_of_date = cast(? as date)",
-            [as_of]).fetchone()[0]
+            [as_of],
+        ).fetchone()[0]
         items_base = con.execute(
             "select sum(open_amount_base) from finance.subledger_open_items "
-            "where ledger = ? and as_of_date = cast(? as date)", [ledger, as_of]).fetchone()[0]
+            "where ledger = ? and as_of_date = cast(? as date)",
+            [ledger, as_of],
+        ).fetchone()[0]
     finally:
         con.close()
     assert len(expected) > 10
@@ -154,13 +163,13 @@ def test_balance_sheet_balances_and_group_has_translation_line(built_warehouse):
 def test_business_events_and_references(built_warehouse):
     con = built_warehouse.connect()
     try:
-        events = dict(con.execute(
-            "select event_type, count(*) from core.fct_business_events group by 1").fetchall())
+        events = dict(
+            con.execute("select event_type, count(*) from core.fct_business_events group by 1").fetchall()
+        )
         nulls = con.execute(
             "select count(*) from core.fct_business_events where fx_rate is null or gross_amount_base is null"
         ).fetchone()[0]
-        multi = con.execute(
-            "select count(*) from core.fct_gl_lines where reference_count > 1").fetchone()[0]
+        multi = con.execute("select count(*) from core.fct_gl_lines where reference_count > 1").fetchone()[0]
         unmapped = con.execute("select count(*) from monitoring.mon_unmapped_codes").fetchone()[0]
         drafts = con.execute("""
             select count(*) from core.fct_business_events e

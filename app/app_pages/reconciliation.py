@@ -14,7 +14,11 @@ st.title(t("page_recon"))
 ui.guard()
 f = ui.filters("rc")
 statuses = st.multiselect(
-    t("status"), Q.EXCEPTION_STATUSES, default=list(Q.EXCEPTION_STATUSES), key="rc_status"
+    t("status"),
+    Q.EXCEPTION_STATUSES,
+    default=list(Q.EXCEPTION_STATUSES),
+    format_func=status_label,
+    key="rc_status",
 )
 search = st.text_input(t("search"), key="rc_search").strip()
 f["statuses"] = statuses or list(Q.EXCEPTION_STATUSES)

@@ -89,7 +89,9 @@ if proposals is not None:
                 )
                 if rule is not None and not rule.empty:
                     with st.expander(t("rule")):
-                        st.dataframe(rule, hide_index=True, key="vp_rule")
+                        st.dataframe(
+                            rule, hide_index=True, key="vp_rule", column_config=fmt.column_config(rule)
+                        )
 
         st.subheader(t("export_selected"))
         chosen = st.multiselect(t("select_proposals"), ids, default=ids[: min(len(ids), 50)], key="vp_export")

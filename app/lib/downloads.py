@@ -14,6 +14,7 @@ XLSX_MONEY = "#,##0.00;[Red]-#,##0.00"
 
 #: The flat voucher import layout Chinese finance packages accept (issue 6).
 
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 with BOM (Excel opens Chinese text correctly), no index."""
     return df.to_csv(index=False).encode("utf-8-sig")

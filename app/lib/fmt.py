@@ -53,14 +53,21 @@ def is_money_column(name: str, dtype: object) -> bool:
 
 
 def column_config(df: pd.DataFrame) -> dict[str, object]:
-    """Streamlit column configs: money columns in accounting format
-    (thousand separators, two decimals, negatives in parentheses)."""
+    """Streamlit column configs: headers in the UI language (the column's own name in the
+    tooltip) and money columns in accounting format (thousand separators, two decimals,
+    negatives in parentheses)."""
     import streamlit as st
 
+    from app.lib.i18n import column_label
+
     cfg: dict[str, object] = {}
-    for col in df.columns:
-        if is_money_column(str(col), df[col].dtype):
-            cfg[str(col)] = st.column_config.NumberColumn(format="accounting")
+    for col in map(str, df.columns):
+        label = column_label(col)
+        kwargs = {"label": label, "help": col} if label != col else {}
+        if is_money_column(col, df[col].dtype):
+            cfg[col] = st.column_config.NumberColumn(format="accounting", **kwargs)
+        elif kwargs:
+            cfg[col] = st.column_config.Column(**kwargs)
     return cfg
 
 

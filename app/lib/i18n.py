@@ -6,6 +6,10 @@ language. Unknown keys fall back to the key itself (visible, never a crash).
 
 from __future__ import annotations
 
+import functools
+import tomllib
+from pathlib import Path
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 _STATE_KEY = "lang"
@@ -205,3 +209,14 @@ def t(key: str, lang: str | None = None, **kwargs: object) -> str:
     pair = TEXT.get(key)
     text = key if pair is None else pair[LANGS.index(lang)]
     return text.format(**kwargs) if kwargs else text
+
+
+@functools.cache
+def _column_labels() -> dict[str, dict[str, str]]:
+    with open(Path(__file__).with_name("column_labels.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def column_label(name: str, lang: str | None = None) -> str:
+    """A table column's header in ``lang``: its label from ``column_labels.toml``, else its name."""
+    return _column_labels().get(lang or get_lang(), {}).get(name, name)
