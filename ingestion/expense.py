@@ -36,22 +36,52 @@ class NextPagePaginator(BasePaginator):
 
 
 def _page_table(records: list[dict[str, Any]], spec: TableSpec) -> pa.Table:
-    """A JSON page as an Arrow table; every field arrives as text (money is sent as strings)."""
+    """A JSON page as an Arrow table, converted in bulk (fields in first-seen order, a field
+    missing from a record is null). Money arrives as strings; a text field the API sent as a
+    number keeps that number's text."""
+    try:
+        table = pa.Table.from_struct_array(pa.array(records))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a field with mixed types: text, value by value
+        return _page_table_by_field(records, spec)
+    for i, field in enumerate(table.schema):
+        if spec.kind(field.name) != "text" or pa.types.is_string(field.type):
+            continue
+        if pa.types.is_null(field.type) or pa.types.is_integer(field.type):
+            text = table.column(i).cast(pa.string())  # the same digits as str()
+        else:  # floats, booleans: Python's spelling, as the by-field path writes them
+            text = pa.array([None if v is None else str(v) for v in table.column(i).to_pylist()], pa.string())
+        table = table.set_column(i, field.name, text)
+    return table
+
+
+def _page_table_by_field(records: list[dict[str, Any]], spec: TableSpec) -> pa.Table:
+    """The page field by field; a field holding any text is all text."""
     names: dict[str, None] = {}
-    for r in records[:1] or []:
-        names.update(dict.fromkeys(r))
     for r in records:
-        if len(r) != len(names) or r.keys() != names.keys():
-            names.update(dict.fromkeys(r))
+        names.update(dict.fromkeys(r))
     cols = {}
     for name in names:
         vals = [r.get(name) for r in records]
         if spec.kind(name) == "text" or any(isinstance(v, str) for v in vals):
-            vals = [None if v is None else str(v) for v in vals]
-            cols[name] = pa.array(vals, pa.string())
+            cols[name] = pa.array([None if v is None else str(v) for v in vals], pa.string())
         else:
             cols[name] = pa.array(vals)
     return pa.table(cols)
+
+
+def _parse_json_once(response: Response, *args: Any, **kwargs: Any) -> Response:
+    """Let a page's JSON be parsed once however often it is asked for: the data selector and the
+    paginator both read the body."""
+    parse = response.json
+    parsed: list[Any] = []
+
+    def json(**kw: Any) -> Any:
+        if not parsed:
+            parsed.append(parse(**kw))
+        return parsed[0]
+
+    response.json = json  # type: ignore[method-assign]
+    return response
 
 
 def expense_resources(cfg: IngestConfig, ctx: RunContext, base_url: str, token: str) -> list[Any]:
@@ -65,6 +95,7 @@ def expense_resources(cfg: IngestConfig, ctx: RunContext, base_url: str, token: 
         respect_retry_after_header=True,
         raise_for_status=False,
     ).session
+    session.hooks["response"].append(_parse_json_once)
     client = RESTClient(
         base_url=base_url.rstrip("/") + "/",
         auth=BearerTokenAuth(token),

@@ -552,3 +552,28 @@ def test_dlt_does_not_import_streamlit_to_look_for_its_secrets(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
+
+
+def test_api_pages_convert_in_bulk_with_the_text_the_api_sent():
+    from ingestion.config import IngestConfig
+    from ingestion.expense import _page_table
+
+    spec = next(s for s in IngestConfig.load().tables("expense") if s.name == "expense_claim_lines")
+    page = [
+        {"claim_id": 101, "line_no": 1, "amount": "12.50", "description": "taxi"},
+        {"claim_id": 102, "line_no": 2, "amount": "3.00", "note": "late"},  # no description, a new field
+        {"claim_id": 103, "line_no": 3, "amount": None, "description": None},
+    ]
+    table = _page_table(page, spec)
+    assert table.column_names == ["claim_id", "line_no", "amount", "description", "note"]
+    assert table.column("claim_id").to_pylist() == ["101", "102", "103"]  # a code is text
+    assert table.column("line_no").to_pylist() == [1, 2, 3]
+    assert table.column("amount").to_pylist() == ["12.50", "3.00", None]
+    assert table.column("description").to_pylist() == ["taxi", None, None]
+    assert table.column("note").to_pylist() == [None, "late", None]
+    # a field with mixed types is all text; a float code keeps Python's spelling
+    mixed = _page_table([{"claim_id": 1.5, "line_no": 1}, {"claim_id": "X", "line_no": "2"}], spec)
+    assert mixed.column("claim_id").to_pylist() == ["1.5", "X"]
+    assert mixed.column("line_no").to_pylist() == ["1", "2"]
+    floats = _page_table([{"claim_id": 1.0, "line_no": 1}], spec)
+    assert floats.column("claim_id").to_pylist() == ["1.0"]
