@@ -13,6 +13,10 @@ import csv
 import datetime as dt
 import functools
 import io
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -192,33 +196,53 @@ def read_entity_file(
         raise SourceReadError(f"cannot read {location}: unsupported file type {suffix!r}")
     table = _rename(table, mapping)
     table = table.append_column("source_file", pa.array([rel] * table.num_rows, pa.string()))
+    cut_short = []
     for fields, _text in invalid:
         record = {mapping.get(h, h): (fields[i] if i < len(fields) else None) for i, h in enumerate(header)}
         record = {k: v for k, v in record.items() if v is not None}
         record["source_file"] = rel
-        ctx.quarantine.append(quarantine_record(spec, location, record, "truncated_line"))
-        ctx.quarantined[spec.name] += 1
+        cut_short.append(quarantine_record(spec, location, record, "truncated_line"))
+    ctx.add_quarantine(spec, cut_short)
     return ctx.conform(table, spec, location)
 
 
-def _reader(ctx: RunContext, spec: TableSpec, mapping: dict[str, str], encoding: str, root: str) -> Any:
-    def read(items: list[dict[str, Any]]) -> Any:
+def _in_threads(fn: Any, items: list[Any], workers: int) -> Iterator[Any]:
+    """``map(fn, items)`` on ``workers`` threads, in order, with at most two items a worker in
+    flight (so a folder of large files is not all in memory at once)."""
+    if workers <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="gl-read") as pool:
+        pending: deque[Future[Any]] = deque()
         for item in items:
-            try:
-                data = (
-                    item.read_bytes() if hasattr(item, "read_bytes") else fsspec.open(item["file_url"]).read()
-                )
-            except OSError as exc:
-                raise SourceReadError(
-                    f"cannot read {root}/{item['relative_path']}: {exc.strerror or exc}"
-                ) from exc
-            try:
-                yield read_entity_file(item, data, spec, mapping, encoding, root, ctx)
-            except SourceReadError:
-                raise
-            except Exception as exc:
-                msg = " ".join(str(exc).split())[:300]
-                raise SourceReadError(f"cannot read {root}/{item['relative_path']}: {msg}") from exc
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _reader(
+    ctx: RunContext, spec: TableSpec, mapping: dict[str, str], encoding: str, root: str, workers: int
+) -> Any:
+    def read_one(item: dict[str, Any]) -> pa.Table:
+        where = f"{root}/{item['relative_path']}"
+        try:
+            data = item.read_bytes() if hasattr(item, "read_bytes") else fsspec.open(item["file_url"]).read()
+        except OSError as exc:
+            raise SourceReadError(f"cannot read {where}: {exc.strerror or exc}") from exc
+        try:
+            return read_entity_file(item, data, spec, mapping, encoding, root, ctx)
+        except SourceReadError:
+            raise
+        except Exception as exc:
+            msg = " ".join(str(exc).split())[:300]
+            raise SourceReadError(f"cannot read {where}: {msg}") from exc
+
+    def read(items: list[dict[str, Any]]) -> Any:
+        # the parsers (calamine, Arrow's CSV reader, Arrow compute) release the GIL: files are
+        # read side by side, and yielded in listing order
+        yield from _in_threads(read_one, list(items), workers)
 
     return read
 
@@ -229,6 +253,7 @@ def gl_resources(cfg: IngestConfig, ctx: RunContext, bucket_url: str, root: str 
     if not fs.exists(bucket_url if "://" in bucket_url else str(bucket_url)):
         raise SourceReadError(f"GL export folder not found: {bucket_url}")
     encoding = cfg.value("finance", "encoding", "auto")
+    workers = int(cfg.value("finance", "read_workers", 0) or os.cpu_count() or 1)
     out = []
     for spec in cfg.tables("finance"):
         mapping = cfg.mapping(spec.options.get("mapping", spec.name))
@@ -248,7 +273,7 @@ def gl_resources(cfg: IngestConfig, ctx: RunContext, bucket_url: str, root: str 
             disposition = {"disposition": "merge", "strategy": "delete-insert"}
             primary_key = None
         reader = dlt.transformer(
-            _reader(ctx, spec, mapping, encoding, root),
+            _reader(ctx, spec, mapping, encoding, root, workers),
             name=spec.name,
             primary_key=primary_key,
             merge_key=spec.merge_key or None,

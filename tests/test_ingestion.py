@@ -577,3 +577,31 @@ def test_api_pages_convert_in_bulk_with_the_text_the_api_sent():
     assert mixed.column("line_no").to_pylist() == ["1", "2"]
     floats = _page_table([{"claim_id": 1.0, "line_no": 1}], spec)
     assert floats.column("claim_id").to_pylist() == ["1.0"]
+
+
+def test_gl_files_read_in_threads_come_back_in_listing_order_and_errors_surface():
+    import threading
+    import time as _time
+
+    from ingestion.gl import _in_threads
+
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def work(i: int) -> int:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        _time.sleep(0.01 * (i % 3))
+        with lock:
+            in_flight -= 1
+        if i == 7:
+            raise ValueError("file 7 is unreadable")
+        return i * 10
+
+    out = _in_threads(work, list(range(7)), workers=2)
+    assert list(out) == [i * 10 for i in range(7)]
+    assert most == 2  # both workers were busy at once, never more
+    with pytest.raises(ValueError, match="file 7"):
+        list(_in_threads(work, list(range(10)), workers=2))
