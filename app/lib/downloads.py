@@ -12,8 +12,6 @@ import pandas as pd
 #: XLSX number format: thousand separators, two decimals, negatives red with a sign.
 XLSX_MONEY = "#,##0.00;[Red]-#,##0.00"
 
-#: The flat voucher import layout Chinese finance packages accept (issue 6).
-
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 with BOM (Excel opens Chinese text correctly), no index."""
