@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ledgerbridge import profile
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.paths import PROJECT_ROOT
 
@@ -35,8 +36,8 @@ SOURCE_NAMES = ("erp", "finance", "expense")
 
 
 def config_dir() -> Path:
-    """The folder holding config.toml / secrets.toml (override with LEDGERBRIDGE_DLT_DIR)."""
-    return Path(os.environ.get("LEDGERBRIDGE_DLT_DIR", PROJECT_ROOT / ".dlt"))
+    """The folder holding config.toml / secrets.toml: the active profile (``ledgerbridge.profile``)."""
+    return profile.config_dir()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -103,9 +104,10 @@ class TableSpec:
 class IngestConfig:
     """The merged configuration of all sources."""
 
-    def __init__(self, raw: dict[str, Any], base_dir: Path) -> None:
+    def __init__(self, raw: dict[str, Any], base_dir: Path, config_dir: Path | None = None) -> None:
         self.raw = raw
         self.base_dir = base_dir
+        self.config_dir = config_dir or base_dir
 
     @classmethod
     def load(cls, directory: Path | None = None) -> IngestConfig:
@@ -113,7 +115,7 @@ class IngestConfig:
         raw = _deep_merge(_read_toml(d / "config.toml"), _read_toml(d / "secrets.toml"))
         if not raw.get("sources"):
             raise LedgerbridgeError(f"no [sources] configured in {d / 'config.toml'}")
-        return cls(raw, d.parent)
+        return cls(raw, PROJECT_ROOT, d)
 
     # -- plain values -----------------------------------------------------------------------
 
@@ -147,9 +149,18 @@ class IngestConfig:
                 raise LedgerbridgeError(f"config: column {col!r} has unknown kind {kind!r}")
         return kinds
 
+    def resolve(self, rel: str) -> Path:
+        """A path named in the configuration: absolute, else next to config.toml, else from the
+        project root (the demo configuration names files from the root)."""
+        p = Path(rel)
+        if p.is_absolute():
+            return p
+        beside = self.config_dir / p
+        return beside if beside.exists() else self.base_dir / p
+
     def mapping(self, section: str) -> dict[str, str]:
         rel = self.source("finance").get("mapping_file", "ingestion/mappings/gl_columns.toml")
-        path = Path(rel) if Path(rel).is_absolute() else self.base_dir / rel
+        path = self.resolve(rel)
         data = _read_toml(path)
         if section not in data:
             raise LedgerbridgeError(f"finance: no [{section}] section in the column mapping {path}")

@@ -54,8 +54,19 @@ def main(
         bool,
         typer.Option("--debug", envvar="LEDGERBRIDGE_DEBUG", help="Show full tracebacks on errors."),
     ] = False,
+    profile_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--profile",
+            envvar="LEDGERBRIDGE_PROFILE",
+            help="Company profile folder (config.toml, GL mapping, seed overrides); default: the demo.",
+        ),
+    ] = None,
 ) -> None:
     """ledgerbridge (业财桥): ERP, GL and expense data in one reconciled warehouse."""
+    from ledgerbridge import profile
+
+    profile.select(profile_dir)
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:

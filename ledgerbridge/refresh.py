@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledgerbridge import runlog
+from ledgerbridge import profile, runlog
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.paths import PROJECT_ROOT, data_dir, raw_path, warehouse_path
 
@@ -167,6 +167,8 @@ def _dbt_env(work: Path, raw: Path) -> None:
     os.environ["DBT_VERSION_CHECK"] = "false"
     os.environ["LEDGERBRIDGE_DBT_PATH"] = str(work)
     os.environ["LEDGERBRIDGE_RAW_PATH"] = str(raw)
+    # the active profile's seeds over the defaults, assembled next to the work file
+    os.environ["LEDGERBRIDGE_SEEDS"] = str(profile.assemble_seeds(work.parent / "seeds"))
 
 
 def _node_results(res: Any) -> list[dict[str, Any]]:
