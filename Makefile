@@ -24,7 +24,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: help setup browser demo test bench lint clean distclean
+.PHONY: help setup browser fonts demo test bench lint clean distclean
 
 help:
 	@echo "make setup    install the pinned environment (.venv) with uv"
@@ -75,12 +75,30 @@ browser:
 	  echo "warning: could not install chromium; browser tests will be skipped" >&2; \
 	fi
 
+# --- CJK font and PDF tools for reports ------------------------------------
+
+# PDF reports embed Debian's Noto CJK font (without it they refuse to render rather than print
+# boxes); poppler's pdftoppm saves page images in the report tests (skipped without it).
+fonts:
+	@if compgen -G "/usr/share/fonts/opentype/noto/NotoSansCJK*" >/dev/null && command -v pdftoppm >/dev/null; then \
+	  exit 0; \
+	fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	  echo "warning: fonts-noto-cjk / poppler-utils not installed (need root and apt-get): PDF reports will fail" >&2; exit 0; \
+	fi; \
+	echo "==> installing fonts-noto-cjk and poppler-utils (apt-get)"; \
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk poppler-utils >/dev/null; }; then \
+	  echo "warning: could not install fonts-noto-cjk / poppler-utils: PDF reports will fail" >&2; \
+	fi
+
 # --- product ---------------------------------------------------------------
 
-demo: setup
+demo: setup fonts
 	$(BIN)/ledgerbridge simulate
 	$(BIN)/ledgerbridge run
 	$(BIN)/ledgerbridge recon score
+	$(BIN)/ledgerbridge report run management_pack
+	$(BIN)/ledgerbridge users demo
 	$(BIN)/ledgerbridge serve
 
 bench: setup
@@ -88,7 +106,7 @@ bench: setup
 
 # --- quality ---------------------------------------------------------------
 
-test: setup browser
+test: setup browser fonts
 	$(BIN)/pytest -q -p no:cacheprovider --timeout=600 $(PYTEST_ARGS)
 
 lint: setup

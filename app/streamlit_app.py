@@ -1,8 +1,10 @@
 """ledgerbridge (业财桥) — the Streamlit app's entry point.
 
-Run with ``streamlit run app/streamlit_app.py``. Builds the navigation over
-``app_pages/`` and the shared chrome (language switch, warehouse status);
-each page reads the published warehouse read-only through ``app.lib.warehouse``.
+Run with ``streamlit run app/streamlit_app.py``. Nothing renders but the login
+form until a user signs in (``app.lib.auth``); then the navigation holds the
+pages of the user's roles (``app/roles.toml``) and the shared chrome (language
+switch, who is signed in, warehouse status). Each page reads the published
+warehouse read-only through ``app.lib.warehouse``, which checks the user again.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` puts app/ 
 
 import streamlit as st  # noqa: E402
 
+from app.lib import auth, report_center  # noqa: E402
 from app.lib import warehouse as wh  # noqa: E402
 from app.lib.i18n import DEFAULT_LANG, LANGS, t  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(page_title="业财桥 ledgerbridge", page_icon=":material/account_balance:", layout="wide")
+# no developer menu or deploy button, no tracebacks in the browser (also in .streamlit/config.toml)
+st.set_option("client.toolbarMode", "viewer")
+st.set_option("client.showErrorDetails", "none")
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = DEFAULT_LANG
@@ -33,6 +39,7 @@ st.sidebar.radio(
     horizontal=True,
     format_func=lambda code: {"zh": "中文", "en": "English"}[code],
 )
+principal = auth.gate()  # the login form, and stop, without a valid session
 
 pages = [
     st.Page(
@@ -40,10 +47,15 @@ pages = [
         title=t("page_overview"),
         icon=":material/dashboard:",
         url_path="overview",
-        default=True,
     ),
     st.Page(
         PAGES_DIR / "reports.py", title=t("page_reports"), icon=":material/table_chart:", url_path="reports"
+    ),
+    st.Page(
+        PAGES_DIR / "scheduled_reports.py",
+        title=report_center.tr("page"),
+        icon=":material/schedule_send:",
+        url_path="scheduled_reports",
     ),
     st.Page(
         PAGES_DIR / "reconciliation.py",
@@ -61,12 +73,22 @@ pages = [
         PAGES_DIR / "monitor.py", title=t("page_monitor"), icon=":material/monitor_heart:", url_path="monitor"
     ),
     st.Page(PAGES_DIR / "sql_console.py", title=t("page_sql"), icon=":material/terminal:", url_path="sql"),
+    st.Page(PAGES_DIR / "audit.py", title=t("page_audit"), icon=":material/policy:", url_path="audit"),
+    st.Page(PAGES_DIR / "users.py", title=t("page_users"), icon=":material/group:", url_path="users"),
 ]
+# only the pages of the user's roles; the first one is the default
+pages = [p for p in pages if principal.can_open(p.url_path)]
+auth.sidebar(principal)
+if not pages:
+    st.warning(t("no_pages"))
+    st.stop()
+keys = [p.url_path for p in pages]
 nav = st.navigation(pages)
+auth.set_page(next(k for k, p in zip(keys, pages, strict=True) if p is nav))
+auth.record_view(principal, auth.current_page())
 
 status = wh.status()
 with st.sidebar:
-    st.caption(f"{t('warehouse')}: `{status.path}`")
     if status.published:
         st.caption(f"{t('published_at')}: {dt.datetime.fromtimestamp(status.published):%Y-%m-%d %H:%M:%S}")
 

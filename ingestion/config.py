@@ -7,6 +7,7 @@ Precedence for a value: environment variable (dlt style, ``SOURCES__ERP__URL``) 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ingestion.gl_layout import Layout, load_layouts
 from ledgerbridge import profile
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.paths import PROJECT_ROOT
@@ -33,6 +35,9 @@ KIND_TYPES: dict[str, pa.DataType] = {
 }
 
 SOURCE_NAMES = ("erp", "finance", "expense")
+#: Set on a raw row when its source no longer has it (a hard delete, a removed GL file); NULL for
+#: a live row. Downstream models read ``where _deleted_at is null``.
+DELETED_AT = "_deleted_at"
 
 
 def config_dir() -> Path:
@@ -73,6 +78,10 @@ class TableSpec:
     zero_if_empty: list[str] = field(default_factory=list)
     merge_key: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: a cursor later than now + this is quarantined (``future_timestamp``)
+    future_tolerance: dt.timedelta = dt.timedelta(hours=24)
+    #: GL tables: the file layout (column mapping and knobs)
+    layout: Layout | None = None
 
     def kind(self, column: str) -> str:
         return self.kinds.get(column, "text")
@@ -98,6 +107,7 @@ class TableSpec:
                 hints[col] = {"data_type": "text"}
         if self.cursor and self.cursor in hints:
             hints[self.cursor]["dedup_sort"] = "desc"
+        hints[DELETED_AT] = {"data_type": "timestamp", "timezone": False, "nullable": True}
         return hints
 
 
@@ -111,8 +121,13 @@ class IngestConfig:
 
     @classmethod
     def load(cls, directory: Path | None = None) -> IngestConfig:
+        """The configuration of ``directory``, else of the active profile laid over the demo
+        defaults (a profile holds only what differs: its tables, file names, mapping file …)."""
         d = directory or config_dir()
-        raw = _deep_merge(_read_toml(d / "config.toml"), _read_toml(d / "secrets.toml"))
+        base: dict[str, Any] = {}
+        if directory is None and profile.profile_dir() is not None:
+            base = _read_toml(PROJECT_ROOT / ".dlt" / "config.toml")
+        raw = _deep_merge(_deep_merge(base, _read_toml(d / "config.toml")), _read_toml(d / "secrets.toml"))
         if not raw.get("sources"):
             raise LedgerbridgeError(f"no [sources] configured in {d / 'config.toml'}")
         return cls(raw, PROJECT_ROOT, d)
@@ -158,13 +173,28 @@ class IngestConfig:
         beside = self.config_dir / p
         return beside if beside.exists() else self.base_dir / p
 
-    def mapping(self, section: str) -> dict[str, str]:
-        rel = self.source("finance").get("mapping_file", "ingestion/mappings/gl_columns.toml")
-        path = self.resolve(rel)
-        data = _read_toml(path)
-        if section not in data:
-            raise LedgerbridgeError(f"finance: no [{section}] section in the column mapping {path}")
-        return dict(data[section])
+    @property
+    def mapping_path(self) -> Path:
+        """The GL column mapping file (``mapping_file`` in ``[sources.finance]``)."""
+        return self.resolve(self.source("finance").get("mapping_file", "ingestion/mappings/gl_columns.toml"))
+
+    @cached_property
+    def layouts(self) -> dict[str, Layout]:
+        """Every section of the GL column mapping, validated."""
+        return load_layouts(self.mapping_path)
+
+    def layout(self, section: str) -> Layout:
+        """One GL entity's layout."""
+        if section not in self.layouts:
+            raise LedgerbridgeError(f"finance: no [{section}] section in the GL mapping {self.mapping_path}")
+        return self.layouts[section]
+
+    @cached_property
+    def future_tolerance(self) -> dt.timedelta:
+        hours = self.validation.get("future_tolerance_hours", 24)
+        if not isinstance(hours, int | float) or hours < 0:
+            raise LedgerbridgeError(f"config: future_tolerance_hours must be hours >= 0, got {hours!r}")
+        return dt.timedelta(hours=hours)
 
     # -- table specs ------------------------------------------------------------------------
 
@@ -180,10 +210,11 @@ class IngestConfig:
                 if kind not in KIND_TYPES:
                     raise LedgerbridgeError(f"{source}.{name}: column {col!r} has unknown kind {kind!r}")
             kinds.update(extra)
+            layout = None
             if source == "finance":
-                # GL tables know exactly the columns of their mapping (+ the file they came from)
-                mapped = list(dict.fromkeys(self.mapping(opts.get("mapping", name)).values()))
-                kinds = {c: kinds.get(c, "text") for c in [*mapped, "source_file"]}
+                # GL tables know exactly the columns of their layout (+ the file they came from)
+                layout = self.layout(opts.get("mapping", name))
+                kinds = {c: kinds.get(c, "text") for c in [*layout.columns, "source_file"]}
             pk = opts.get("primary_key")
             if not pk:
                 raise LedgerbridgeError(f"{source}.{name}: primary_key is required in the configuration")
@@ -202,6 +233,8 @@ class IngestConfig:
                     zero_if_empty=list(opts.get("zero_if_empty", [])),
                     merge_key=opts.get("merge_key"),
                     options=dict(opts),
+                    future_tolerance=self.future_tolerance,
+                    layout=layout,
                 )
             )
         return specs

@@ -15,10 +15,11 @@ os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 # no per-row _dlt_id: raw tables merge on their natural keys and have no nested tables, so a random
 # row id would only cost a rewrite of every Parquet file and the most expensive column to store
 os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "false")
-# the loaded rows live in the raw file: keep neither the load packages' data files (they would
-# grow the pipelines folder by the size of every load) nor a copy of the last batch in staging
+# the loaded rows live in the raw file: keep no load package data files (they would grow the
+# pipelines folder by the size of every load). The staging tables are emptied by ingestion itself,
+# after it read the keys that came twice in the load from them (ingestion.duplicates).
 os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
-os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
+os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "false")
 
 
 def _skip_streamlit_secrets_outside_streamlit() -> None:

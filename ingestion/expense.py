@@ -1,6 +1,7 @@
 """Expense system REST API: dlt's REST client (the engine of dlt ``rest_api``) with bearer auth,
-``next_page`` pagination, the ``updated_since`` incremental cursor, and retries with backoff
-(honouring Retry-After) on 429/5xx. Each JSON page becomes one Arrow table.
+``next_page`` pagination, the ``updated_since`` incremental cursor (from the newest loaded row,
+``ingestion.cursors``), and retries with backoff (honouring Retry-After) on 429/5xx. Each JSON
+page becomes one Arrow table. A failure names the endpoint, the page and what went wrong.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dlt.sources.helpers.rest_client.paginators import BasePaginator
 from requests import Request, Response
 
 from ingestion.config import IngestConfig, TableSpec
-from ingestion.context import RunContext
+from ingestion.context import RunContext, SourceReadError
+from ingestion.cursors import CursorStart
 
 
 class NextPagePaginator(BasePaginator):
@@ -84,9 +86,8 @@ def _parse_json_once(response: Response, *args: Any, **kwargs: Any) -> Response:
     return response
 
 
-def expense_resources(cfg: IngestConfig, ctx: RunContext, base_url: str, token: str) -> list[Any]:
-    page_size = int(cfg.value("expense", "page_size", 1000))
-    cursor_param = cfg.value("expense", "cursor_param", "updated_since")
+def api_client(cfg: IngestConfig, base_url: str, token: str) -> RESTClient:
+    """The REST client of the expense API: bearer auth, ``next_page`` paging, retries."""
     session = Client(
         request_timeout=float(cfg.value("expense", "request_timeout", 30)),
         request_max_attempts=int(cfg.value("expense", "request_max_attempts", 6)),
@@ -96,39 +97,122 @@ def expense_resources(cfg: IngestConfig, ctx: RunContext, base_url: str, token: 
         raise_for_status=False,
     ).session
     session.hooks["response"].append(_parse_json_once)
-    client = RESTClient(
+    return RESTClient(
         base_url=base_url.rstrip("/") + "/",
         auth=BearerTokenAuth(token),
         paginator=NextPagePaginator(),
         data_selector="data",
         session=session,
     )
-    out = []
-    for spec in cfg.tables("expense"):
-        path = spec.options.get("path", f"api/v1/{spec.name}")
-        out.append(_endpoint(client, ctx, spec, path, page_size, cursor_param))
-    return out
+
+
+def endpoint_path(spec: TableSpec) -> str:
+    """An endpoint's path below the base URL (``path``, default ``api/v1/<name>``)."""
+    return spec.options.get("path", f"api/v1/{spec.name}")
+
+
+def expense_resources(cfg: IngestConfig, ctx: RunContext, base_url: str, token: str) -> list[Any]:
+    """One dlt resource per configured endpoint."""
+    page_size = int(cfg.value("expense", "page_size", 1000))
+    cursor_param = cfg.value("expense", "cursor_param", "updated_since")
+    timeout = float(cfg.value("expense", "request_timeout", 30))
+    client = api_client(cfg, base_url, token)
+    return [
+        _endpoint(client, ctx, spec, endpoint_path(spec), page_size, cursor_param, timeout)
+        for spec in cfg.tables("expense")
+    ]
+
+
+def _keys(table: pa.Table, spec: TableSpec) -> pa.Table:
+    """A page's primary keys in the contract's types (records without a key are left out)."""
+    cols = [c for c in spec.primary_key if c in table.column_names]
+    if len(cols) < len(spec.primary_key):
+        return pa.table({k: pa.array([], spec.arrow_type(k)) for k in spec.primary_key})
+    keys = table.select(cols).drop_null()
+    return keys.cast(pa.schema([(k, spec.arrow_type(k)) for k in cols]), safe=False)
+
+
+def collected_keys(spec: TableSpec, parts: list[pa.Table]) -> pa.Table:
+    """Every key an endpoint's full read saw (for the deletion check)."""
+    if not parts:
+        return pa.table({k: pa.array([], spec.arrow_type(k)) for k in spec.primary_key})
+    return pa.concat_tables(parts)
+
+
+def describe_failure(exc: BaseException, where: str, timeout: float, source: str = "expense") -> str:
+    """One line for a failed API read: what failed (the endpoint and page are in ``where``)."""
+    import json
+
+    import requests
+
+    cur: BaseException | None = exc
+    while cur is not None:
+        if isinstance(cur, requests.HTTPError) and cur.response is not None:
+            r = cur.response
+            if r.status_code == 401:
+                return (
+                    f"401 Unauthorized from {where}: the API refused the bearer token "
+                    f"(set sources.{source}.token in .dlt/secrets.toml or SOURCES__EXPENSE__TOKEN)"
+                )
+            body = ""
+            try:
+                body = str(r.json().get("error", ""))
+            except Exception:  # a body that is no JSON object: show its start
+                body = " ".join(r.text.split())[:120]
+            return f"HTTP {r.status_code} from {where}" + (f": {body}" if body else "")
+        if isinstance(cur, requests.Timeout):
+            return f"{where}: no answer within {timeout:g} s (timed out)"
+        if isinstance(cur, requests.ConnectionError):
+            return f"{where}: cannot connect: {' '.join(str(cur).split())[:200]}"
+        if isinstance(cur, json.JSONDecodeError | requests.JSONDecodeError):
+            return f"{where}: the response is not valid JSON ({cur})"
+        cur = cur.__cause__ or cur.__context__
+    text = " ".join(str(exc).split())[:300]
+    return f"{where}: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def _endpoint(
-    client: RESTClient, ctx: RunContext, spec: TableSpec, path: str, page_size: int, cursor_param: str
+    client: RESTClient,
+    ctx: RunContext,
+    spec: TableSpec,
+    path: str,
+    page_size: int,
+    cursor_param: str,
+    timeout: float,
 ) -> Any:
-    def pages(cursor: Any = dlt.sources.incremental(spec.cursor or "updated_at")) -> Any:
-        params: dict[str, Any] = {"page_size": page_size}
-        since = cursor.start_value if spec.cursor else None
-        if since is not None:
-            params[cursor_param] = since.isoformat(sep=" ") if hasattr(since, "isoformat") else str(since)
-        for page in client.paginate(path, params=params):
-            if not page:
-                continue
-            location = page.response.url if page.response is not None else path
-            yield ctx.conform(_page_table(list(page), spec), spec, location, count=False)
+    start = ctx.starts.get(spec.name, CursorStart())
 
-    res = dlt.resource(
+    def pages() -> Any:
+        params: dict[str, Any] = {"page_size": page_size}
+        if spec.cursor and start.value is not None:
+            since = start.value
+            params[cursor_param] = since.isoformat(sep=" ") if hasattr(since, "isoformat") else str(since)
+        url = client.base_url + path
+        page_no = 1
+        try:
+            for page in client.paginate(path, params=params):
+                location = page.response.url if page.response is not None else url
+                if page:
+                    table = _page_table(list(page), spec)
+                    if spec.name in ctx.keys:  # a full read for the deletion check
+                        ctx.keys[spec.name].append(_keys(table, spec))
+                    good = ctx.conform(
+                        table, spec, location, count=False, row_numbers=lambda idx: [i + 1 for i in idx]
+                    )
+                    good = start.drop_boundary(good, spec)
+                    ctx.count(spec.name, good.num_rows)
+                    yield good
+                page_no += 1
+        except SourceReadError:
+            raise
+        except Exception as exc:
+            where = f"{spec.name} (GET {url}, page {page_no})"
+            raise SourceReadError(describe_failure(exc, where, timeout)) from exc
+
+    return dlt.resource(
         pages,
         name=spec.name,
         primary_key=spec.primary_key,
         write_disposition="merge",
         columns=spec.dlt_columns([*spec.primary_key, *([spec.cursor] if spec.cursor else [])]),
     )
-    return res.add_map(ctx.counter(spec.name))

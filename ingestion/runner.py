@@ -1,9 +1,14 @@
 """Run the ingestion: one dlt pipeline per source into ``data/raw.duckdb``, a quarantine table per
 source, and a run log (``ops.run_log``) row per source and table.
 
+Per source: where each table's read starts (``ingestion.cursors``), the key snapshots that are due
+(``ingestion.deletions``), the extraction (``erp`` / ``gl`` / ``expense``), the quarantine and the
+tables that got no rows yet (``ingestion.raw_tables``), the load, then the post-load integrity
+steps on the same connection (``ingestion.integrity``).
+
 A failing source is recorded in the run log, its pending load packages are dropped (so the next
-run is not blocked), the other sources still load, and ``run_ingest`` finally raises
-``SourceError`` naming the failed source.
+run is not blocked, and nothing of a half-read source loads), the other sources still load, and
+``run_ingest`` finally raises ``SourceError`` naming the failed source.
 """
 
 from __future__ import annotations
@@ -23,33 +28,20 @@ import dlt
 import duckdb
 import pyarrow as pa
 
-from ingestion.config import IngestConfig
+from ingestion import ops_tables
+from ingestion.config import IngestConfig, TableSpec
 from ingestion.context import RunContext, SourceReadError
+from ingestion.cursors import CursorStart, cursor_start
+from ingestion.deletions import due
+from ingestion.integrity import DEFAULT_MAX_DELETE_SHARE, after_load, ensure_deleted_at
+from ingestion.raw_tables import empty_tables, quarantine_id, quarantine_resource
 from ledgerbridge.errors import LedgerbridgeError, SourceError
 from ledgerbridge.paths import pipelines_dir
 from ledgerbridge.paths import raw_path as default_raw_path
 from ledgerbridge.paths import sources_dir as default_sources_dir
 
 Progress = Callable[[str, int], None]
-
-RUN_LOG_DDL = """
-CREATE SCHEMA IF NOT EXISTS ops;
-CREATE TABLE IF NOT EXISTS ops.run_log (
-    run_id VARCHAR, source VARCHAR, table_name VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP,
-    status VARCHAR, rows_loaded BIGINT, rows_quarantined BIGINT, error VARCHAR, seconds DOUBLE
-);
-"""
-
-QUARANTINE_COLUMNS = {
-    "quarantine_id": {"data_type": "text"},
-    "source_name": {"data_type": "text"},
-    "table_name": {"data_type": "text"},
-    "source_location": {"data_type": "text"},
-    "record_key": {"data_type": "text"},
-    "reason": {"data_type": "text"},
-    "raw_record": {"data_type": "text"},
-    "quarantined_at": {"data_type": "timestamp", "timezone": False},
-}
+__all__ = ["IngestReport", "SourceResult", "TableResult", "quarantine_id", "run_ingest"]
 
 
 @dataclass
@@ -61,6 +53,8 @@ class TableResult:
     seconds: float = 0.0
     status: str = "success"
     error: str | None = None
+    deleted: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +73,10 @@ class SourceResult:
     @property
     def quarantined(self) -> int:
         return sum(t.quarantined for t in self.tables)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for t in self.tables for w in t.warnings]
 
 
 @dataclass
@@ -99,89 +97,40 @@ class IngestReport:
     def source(self, name: str) -> SourceResult:
         return next(s for s in self.sources if s.source == name)
 
-
-def quarantine_id(rec: dict[str, Any]) -> str:
-    """Stable key of a quarantined row (not its location: an API page URL changes between runs)."""
-    text = "\x1f".join(
-        str(rec[k]) for k in ("source_name", "table_name", "record_key", "reason", "raw_record")
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _quarantine_resource(records: list[dict[str, Any]]) -> Any:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    seen: dict[str, dict[str, Any]] = {}
-    for r in records:
-        seen.setdefault(quarantine_id(r), r)
-    table = pa.table(
-        {
-            "quarantine_id": pa.array(list(seen), pa.string()),  # marked not-null below
-            **{
-                c: pa.array([r[c] for r in seen.values()], pa.string())
-                for c in (
-                    "source_name",
-                    "table_name",
-                    "source_location",
-                    "record_key",
-                    "reason",
-                    "raw_record",
-                )
-            },
-            "quarantined_at": pa.array([now] * len(seen), pa.timestamp("us")),
-        }
-    )
-    table = table.cast(table.schema.set(0, table.schema.field(0).with_nullable(False)))
-    return dlt.resource(
-        table,
-        name="quarantine",
-        write_disposition="merge",
-        primary_key="quarantine_id",
-        columns=QUARANTINE_COLUMNS,
-    )
+    @property
+    def warnings(self) -> list[str]:
+        """What an operator must look at although the run succeeded (held-back files ...)."""
+        return [w for s in self.sources for w in s.warnings]
 
 
 def _one_line(exc: BaseException) -> str:
-    """The innermost meaningful message of a (dlt-wrapped) exception, on one line."""
+    """The innermost meaningful message of a (dlt-wrapped) exception, on one line, naming the
+    table (resource) it came from when the message itself does not."""
     seen = set()
     cur: BaseException | None = exc
     best = exc
+    resource = None
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
+        resource = resource or getattr(cur, "resource_name", None)
         if isinstance(cur, SourceReadError | LedgerbridgeError):
             best = cur
             break
         best = cur
         cur = cur.__cause__ or cur.__context__ or getattr(cur, "exception", None)
-    text = str(best) or type(best).__name__
-    return " ".join(text.split())[:500]
-
-
-def _http_message(exc: BaseException, source: str) -> str | None:
-    """A clear line for HTTP / connection failures of the expense API."""
-    import requests
-
-    cur: BaseException | None = exc
-    while cur is not None:
-        if isinstance(cur, requests.HTTPError) and cur.response is not None:
-            r = cur.response
-            url = r.url.split("?")[0]
-            if r.status_code == 401:
-                return (
-                    f"401 Unauthorized from {url}: the API refused the bearer token "
-                    f"(set sources.{source}.token in .dlt/secrets.toml or SOURCES__EXPENSE__TOKEN)"
-                )
-            body = ""
-            with contextlib.suppress(Exception):
-                body = r.json().get("error", "")
-            return f"HTTP {r.status_code} from {url}" + (f": {body}" if body else "")
-        if isinstance(cur, requests.ConnectionError):
-            return f"cannot connect to the API: {' '.join(str(cur).split())[:200]}"
-        cur = cur.__cause__ or cur.__context__
-    return None
+    text = " ".join((str(best) or type(best).__name__).split())
+    if type(best).__name__ == "NoSuchTableError":  # SQLAlchemy names only the table
+        return f"table {text} not found in the database (source_table / schema in the configuration?)"
+    if not isinstance(best, SourceReadError | LedgerbridgeError):
+        text = f"{type(best).__name__}: {text}" if type(best).__name__ not in text else text
+        table = str(resource).removesuffix("__rows").removesuffix("__files") if resource else None
+        if table and table not in text:
+            text = f"{table}: {text}"
+    return text[:500]
 
 
 @contextlib.contextmanager
-def _expense_endpoint(cfg: IngestConfig, sources_dir: Path, token: str) -> Iterator[str]:
+def expense_endpoint(cfg: IngestConfig, sources_dir: Path, token: str) -> Iterator[str]:
     """The configured expense base URL, or the demo server started in-process for this run."""
     base_url = cfg.value("expense", "base_url")
     if base_url:
@@ -195,11 +144,13 @@ def _expense_endpoint(cfg: IngestConfig, sources_dir: Path, token: str) -> Itera
         yield server.base_url
 
 
-def _token(cfg: IngestConfig) -> str:
+def expense_token(cfg: IngestConfig) -> str:
+    """The expense API's bearer token (env LEDGERBRIDGE_EXPENSE_TOKEN, the configuration, or the demo's)."""
     return str(os.environ.get("LEDGERBRIDGE_EXPENSE_TOKEN") or cfg.value("expense", "token") or "demo-token")
 
 
-def _erp_url(cfg: IngestConfig, sources_dir: Path) -> str:
+def erp_url(cfg: IngestConfig, sources_dir: Path) -> str:
+    """The ERP's SQLAlchemy URL: configured, else the demo database in the sources folder."""
     url = cfg.value("erp", "url")
     if url:
         return str(url)
@@ -211,7 +162,8 @@ def _erp_url(cfg: IngestConfig, sources_dir: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _gl_url(cfg: IngestConfig, sources_dir: Path) -> tuple[str, str]:
+def gl_url(cfg: IngestConfig, sources_dir: Path) -> tuple[str, str]:
+    """The GL export folder (configured, else ``<sources>/gl``) and the name errors call it by."""
     url = cfg.value("finance", "bucket_url")
     if url:
         url = str(url)
@@ -248,6 +200,57 @@ def _drop_pending(pipeline: Any) -> None:
         abort()
 
 
+def _extract(
+    source: str,
+    cfg: IngestConfig,
+    ctx: RunContext,
+    specs: list[TableSpec],
+    sources_dir: Path,
+    pipeline: Any,
+    con: Any,
+) -> tuple[dict[str, pa.Table], list[Any]]:
+    """Extract one source's tables; returns the key snapshots taken for the deletion check and
+    (GL) the accepted removals of files no longer in the folder."""
+    at = ops_tables.now()
+    # a table read in full this time (nothing loaded before) has nothing to compare yet
+    checked = [s for s in specs if ctx.starts[s.name].value is not None and due(con, cfg, source, s, at)]
+    if source == "erp":
+        from ingestion.deletions import missed_keys
+        from ingestion.erp import erp_keys, erp_resources
+
+        url = erp_url(cfg, sources_dir)
+        # the keys first: the rows an incremental read would skip are read by key this time
+        snapshots = erp_keys(url, cfg, checked)
+        dataset = cfg.value(source, "dataset", f"raw_{source}")
+        for spec in checked:
+            missed, ctx.restored[spec.name] = missed_keys(con, dataset, spec, snapshots[spec.name])
+            if missed is None:
+                ctx.starts[spec.name] = CursorStart()  # so many: read the table in full
+            else:
+                ctx.starts[spec.name].missed = missed
+        pipeline.extract(erp_resources(cfg, ctx, url))
+        return snapshots, []
+    if source == "finance":
+        from ingestion.gl import gl_resources
+        from ingestion.gl_files import loaded_versions, vanished
+
+        url, root = gl_url(cfg, sources_dir)
+        ctx.files = loaded_versions(con)
+        pipeline.extract(gl_resources(cfg, ctx, url, root))
+        return {}, vanished(ctx, specs, root)
+    if source == "expense":
+        from ingestion.expense import collected_keys, expense_resources
+
+        token = expense_token(cfg)
+        for spec in checked:  # the key snapshot of an API is a full read: one pass does both
+            ctx.starts[spec.name] = CursorStart()
+            ctx.keys[spec.name] = []
+        with expense_endpoint(cfg, sources_dir, token) as base_url:
+            pipeline.extract(expense_resources(cfg, ctx, base_url, token))
+        return {s.name: collected_keys(s, ctx.keys[s.name]) for s in checked}, []
+    raise SourceReadError(f"unknown source {source!r}")
+
+
 def _run_source(
     source: str,
     cfg: IngestConfig,
@@ -255,43 +258,36 @@ def _run_source(
     sources_dir: Path,
     raw: Path,
     con: duckdb.DuckDBPyConnection,
-) -> str | None:
-    """Extract, normalize and load one source; returns the load id."""
+) -> dict[str, int]:
+    """Extract, normalize and load one source, then the post-load integrity steps; returns the
+    rows marked deleted per table."""
     pipeline = _pipeline(source, cfg, raw, con)
     _drop_pending(pipeline)  # never retry a stale package from a crashed run
+    ops_tables.ensure(con)
+    dataset = cfg.value(source, "dataset", f"raw_{source}")
+    specs = cfg.tables(source)
+    ensure_deleted_at(con, dataset, specs)
+    overlap = dt.timedelta(seconds=float(cfg.value(source, "cursor_overlap_seconds", 60)))
+    ctx.starts = {s.name: cursor_start(con, dataset, s, overlap) for s in specs}
+    if source == "finance":
+        ctx.columns = {s.name: list(s.kinds) for s in specs}
     try:
-        if source == "erp":
-            from ingestion.erp import erp_resources
-
-            pipeline.extract(erp_resources(cfg, ctx, _erp_url(cfg, sources_dir)))
-        elif source == "finance":
-            from ingestion.gl import gl_resources
-
-            url, root = _gl_url(cfg, sources_dir)
-            pipeline.extract(gl_resources(cfg, ctx, url, root))
-        elif source == "expense":
-            from ingestion.expense import expense_resources
-
-            token = _token(cfg)
-            with _expense_endpoint(cfg, sources_dir, token) as base_url:
-                pipeline.extract(expense_resources(cfg, ctx, base_url, token))
-        else:
-            raise SourceReadError(f"unknown source {source!r}")
-        if ctx.quarantine:
-            pipeline.extract(_quarantine_resource(ctx.quarantine))
+        snapshots, removals = _extract(source, cfg, ctx, specs, sources_dir, pipeline, con)
+        # normalized before the second package is extracted, so both share one schema version
+        pipeline.normalize()
+        missing = empty_tables(con, dataset, specs, dict(ctx.rows), ctx.columns)
+        # the quarantine even when empty: every table the warehouse reads must exist
+        pipeline.extract([*missing, quarantine_resource(ctx.quarantine)])
         pipeline.normalize()
         info = pipeline.load()
         info.raise_on_failed_jobs()
-        return info.loads_ids[-1] if info.loads_ids else None
     except BaseException:
         with contextlib.suppress(Exception):
             _drop_pending(pipeline)
         raise
-
-
-def _write_run_log(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
-    con.execute(RUN_LOG_DDL)
-    con.executemany("INSERT INTO ops.run_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    load_ids = list(info.loads_ids)  # one package per extract call
+    share = float(cfg.value(source, "delete_check_max_share", DEFAULT_MAX_DELETE_SHARE))
+    return after_load(con, source, dataset, specs, ctx, load_ids, snapshots, removals, share)
 
 
 def run_ingest(
@@ -300,10 +296,13 @@ def run_ingest(
     sources_dir: Path | None = None,
     raw_path: Path | None = None,
     progress: Progress | None = None,
+    accept_files: list[str] | None = None,
 ) -> IngestReport:
     """Load the given sources (default: all configured) into the raw DuckDB file.
 
     ``progress(step, rows)`` is called once per loaded table and once per source.
+    ``accept_files``: GL files (glob patterns over their path in the folder) whose new version
+    is applied although it breaks a promise (shrunk, unbalanced, total row, removed).
     Raises SourceError (one line naming the source) if any source failed; the report is on
     the exception as ``.report``.
     """
@@ -315,31 +314,35 @@ def run_ingest(
     raw = Path(raw_path or default_raw_path()).expanduser()
     raw.parent.mkdir(parents=True, exist_ok=True)
     report = IngestReport(run_id=uuid.uuid4().hex[:12], raw_path=raw)
+    accept = [*_config_accept(cfg), *(accept_files or [])]
     t_run = time.perf_counter()
     failures: list[SourceError] = []
     for name in names:
-        ctx = RunContext(name)
-        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        ctx = RunContext(name, run_id=report.run_id, accept=accept)
+        started = ops_tables.now()
         t0 = time.perf_counter()
         result = SourceResult(name)
         # one connection per source run: dlt's loader threads share it, the run log reuses it,
         # and closing it is the one checkpoint of the run
         con = duckdb.connect(str(raw))
+        deleted: dict[str, int] = {}
         try:
-            result.load_id = _run_source(name, cfg, ctx, sdir, raw, con)
+            deleted = _run_source(name, cfg, ctx, sdir, raw, con)
         except KeyboardInterrupt:
             con.close()
             raise
         except BaseException as exc:
             result.status = "failed"
-            result.error = _http_message(exc, name) or _one_line(exc)
+            result.error = _one_line(exc)
         result.seconds = time.perf_counter() - t0
-        ended = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        table_names = [s.name for s in cfg.tables(name)]
+        ended = ops_tables.now()
         log_rows = []
         if result.status == "success":
-            for t in table_names:
+            for spec in cfg.tables(name):
+                t = spec.name
                 tr = TableResult(name, t, ctx.rows[t], ctx.quarantined[t], ctx.seconds[t])
+                tr.deleted = deleted.get(t, 0)
+                tr.warnings = [m for table, m in ctx.warnings if table == t]
                 result.tables.append(tr)
                 log_rows.append(
                     (
@@ -353,17 +356,32 @@ def run_ingest(
                         tr.quarantined,
                         None,
                         tr.seconds,
+                        tr.deleted,
+                        "; ".join(tr.warnings) or None,
                     )
                 )
                 if progress:
                     progress(f"{name}.{t}", tr.rows)
         else:
             log_rows.append(
-                (report.run_id, name, None, started, ended, "failed", 0, 0, result.error, result.seconds)
+                (
+                    report.run_id,
+                    name,
+                    None,
+                    started,
+                    ended,
+                    "failed",
+                    0,
+                    0,
+                    result.error,
+                    result.seconds,
+                    0,
+                    None,
+                )
             )
             failures.append(SourceError(name, result.error or "failed"))
         try:
-            _write_run_log(con, log_rows)
+            ops_tables.write_run_log(con, log_rows)
         finally:
             con.close()
         result.seconds = time.perf_counter() - t0  # with the closing checkpoint
@@ -377,3 +395,11 @@ def run_ingest(
         first.report = report  # type: ignore[attr-defined]
         raise first
     return report
+
+
+def _config_accept(cfg: IngestConfig) -> list[str]:
+    """``accept_changes`` in ``[sources.finance]`` (a list, or comma-separated in the env var)."""
+    value = cfg.value("finance", "accept_changes", []) if "finance" in cfg.raw.get("sources", {}) else []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from ledgerbridge import console as out
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.paths import sources_dir
+from ledgerbridge.users_cli import audit_app, users_app
 
 #: Exceptions reported as one line (with exit code 2) instead of a traceback.
 USER_ERRORS: tuple[type[BaseException], ...] = (LedgerbridgeError, OSError, ConnectionError)
@@ -99,6 +100,17 @@ def simulate(
             help="Also write the ERP tables to this SQLAlchemy URL (e.g. postgresql://…).",
         ),
     ] = None,
+    style: Annotated[
+        str | None,
+        typer.Option(
+            "--style",
+            help="House style of the simulated company: mingyuan (the demo) or qinghe (a second company, "
+            "read with --profile profiles/qinghe).",
+        ),
+    ] = None,
+    clean: Annotated[
+        bool, typer.Option("--clean", help="Plant nothing: no anomaly, no bad row (a well-run company).")
+    ] = False,
     serve: Annotated[
         bool, typer.Option("--serve", help="Serve the expense API from the output folder afterwards.")
     ] = False,
@@ -121,7 +133,9 @@ def simulate(
     except ImportError as exc:
         raise LedgerbridgeError(f"the simulator is not available: {exc}") from exc
 
-    config = SimulationConfig(seed=seed, scale=scale, out=target, as_of=as_of_date, erp_url=erp_url)
+    config = SimulationConfig(
+        seed=seed, scale=scale, out=target, as_of=as_of_date, erp_url=erp_url, style=style, clean=clean
+    )
     out.print_info(f"Simulating sources (seed {seed}, scale {scale:g}) into {target}")
     with out.status("simulating…"):
         summary = run_simulation(config, progress=out.step_reporter())
@@ -164,12 +178,22 @@ def ingest(
     raw: Annotated[
         Path | None, typer.Option("--raw", help="Raw DuckDB file to load into  [default: data/raw.duckdb]")
     ] = None,
+    accept_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-file",
+            metavar="PATTERN",
+            help="Apply this GL file's new version although it was held back (shrunk, unbalanced, "
+            "total row, removed); a path in the GL folder or a glob; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Load the ERP database, the GL exports and the expense API into the raw DuckDB file."""
     try:
         from ingestion import run_ingest
     except ImportError as exc:
         raise LedgerbridgeError(f"ingestion is not available: {exc}") from exc
+    from ledgerbridge.runlock import run_lock
 
     def summary(report: Any) -> None:
         rows = []
@@ -190,15 +214,23 @@ def ingest(
 
     out.print_info(f"Ingesting {', '.join(source) if source else 'all sources'}")
     try:
-        with out.status("ingesting…"):
+        with run_lock(), out.status("ingesting…"):
             report = run_ingest(
-                source or None, sources_dir=sources_dir_opt, raw_path=raw, progress=out.step_reporter()
+                source or None,
+                sources_dir=sources_dir_opt,
+                raw_path=raw,
+                progress=out.step_reporter(),
+                accept_files=accept_file,
             )
     except LedgerbridgeError as exc:
         if getattr(exc, "report", None) is not None:
             summary(exc.report)
+            for warning in exc.report.warnings:
+                out.print_warning(warning)
         raise
     summary(report)
+    for warning in report.warnings:
+        out.print_warning(warning)
     out.print_success(f"Loaded into {report.raw_path} in {out.format_seconds(report.seconds)}")
 
 
@@ -211,6 +243,14 @@ def run(
     skip_ingest: Annotated[
         bool, typer.Option("--skip-ingest", help="Build from the raw file as it is (no ingestion).")
     ] = False,
+    accept_file: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-file",
+            metavar="PATTERN",
+            help="Apply this held-back GL file's new version (see `ingest --accept-file`); repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Full refresh: ingest every source, dbt build with tests, publish the warehouse atomically."""
     from ledgerbridge.refresh import RefreshError, refresh
@@ -227,6 +267,8 @@ def run(
             out.print_summary("dbt tests", result.tests, name_header="status", count_header="tests")
         for node in result.failed_nodes[:10]:
             out.print_warning(f"{node['node_name']}: {node['status']} {node['message'] or ''}".strip())
+        for warning in result.warnings:
+            out.print_warning(warning)
         out.print_table(
             "Seconds per step",
             ["step", "status", "seconds"],
@@ -240,6 +282,7 @@ def run(
             skip_ingest=skip_ingest,
             on_step=on_step,
             progress=out.step_reporter(),
+            accept_files=accept_file,
         )
     except RefreshError as exc:
         summary(exc.result)
@@ -277,6 +320,11 @@ def serve(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # no developer menu or deploy button, no tracebacks in the browser (they stay in the log)
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "none",
     ]
     try:
         subprocess.run(cmd, check=False)
@@ -284,10 +332,36 @@ def serve(
         out.print_info("App stopped")
 
 
+@app.command()
+def statements(
+    org: Annotated[str, typer.Option(help="Org code, or GROUP for the consolidated group")] = "GROUP",
+    period: Annotated[str | None, typer.Option(help="Period YYYY-MM  [default: the latest]")] = None,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Warehouse file  [default: data/warehouse.duckdb]")
+    ] = None,
+) -> None:
+    """Print the balance sheet, income statement and cash flow statement of an org or the group."""
+    from ledgerbridge.paths import warehouse_path
+    from ledgerbridge.statements import latest_period, printed
+
+    wh = warehouse or warehouse_path()
+    if not wh.exists():
+        raise LedgerbridgeError(f"{wh} does not exist: run `ledgerbridge run` first")
+    period = period or latest_period(wh)
+    tables = printed(wh, org, period, "en" if lang == "en" else "zh")
+    if not tables:
+        raise LedgerbridgeError(f"no statements for {org} in {period}")
+    for title, headers, rows in tables:
+        out.print_table(title, headers, rows)
+
+
 recon_app = typer.Typer(help="Reconciliation of the business view against the books.", no_args_is_help=True)
 vouchers_app = typer.Typer(help="Voucher proposals for what never reached the GL.", no_args_is_help=True)
 app.add_typer(recon_app, name="recon")
 app.add_typer(vouchers_app, name="vouchers")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 @recon_app.command("score")
@@ -396,6 +470,50 @@ def bench(
     out.print_success(f"Results written to {path}")
     if any(r.status == "failed" for r in result.stages):
         raise typer.Exit(1)
+
+
+sources_app = typer.Typer(help="The source systems a company connects.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("check")
+def sources_check(
+    sources_dir_opt: Annotated[
+        Path | None,
+        typer.Option("--sources-dir", help="Folder with the sources  [default: data/sources]"),
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Check only this source (erp, finance, expense); repeatable."),
+    ] = None,
+) -> None:
+    """Check the configuration (--profile) against the sources before a first run: tables, files,
+    endpoints, column mapping, document-number patterns, party codes. Loads nothing."""
+    from ingestion.source_check import check_sources
+    from ledgerbridge import profile
+
+    out.print_info(f"Checking the sources ({profile.describe()})")
+    report = check_sources((sources_dir_opt or sources_dir()).expanduser(), source or None)
+    for section in report.sections:
+        if section.rows:
+            out.print_table(section.title, section.columns, section.rows)
+        else:
+            out.print_info(f"{section.title}: nothing found")
+        for note in section.notes:
+            out.print_info(f"  {note}")
+        for problem in section.problems:
+            out.print_warning(problem)
+    if not report.ok:
+        out.print_warning(f"{len(report.problems)} problem(s) to fix before the first run")
+        raise typer.Exit(1)
+    out.print_success("The sources fit the configuration")
+
+
+# --- scheduled reports, delivery and alerts (ledgerbridge.reports) ----------------------------------
+from ledgerbridge.reports.commands import report_app, scheduler  # noqa: E402
+
+app.add_typer(report_app, name="report")
+app.command("scheduler")(scheduler)
 
 
 if __name__ == "__main__":  # pragma: no cover

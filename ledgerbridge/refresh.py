@@ -1,7 +1,8 @@
 """The refresh run behind ``ledgerbridge run``: ingest -> dbt build -> publish.
 
-- A lock file (``<data>/.run.lock`` holding the pid) refuses a second run while
-  one is going; a lock left by a dead process is taken over.
+- The run lock (``ledgerbridge.runlock``, ``fcntl.flock``) refuses a second run while one
+  is going; a run that died without finishing (SIGKILL, power loss) is marked failed in the
+  run log when the next run takes the lock.
 - dbt builds into a fresh work file (``<warehouse dir>/.build/<warehouse name>``)
   with the raw file attached read-only; the published file is never opened
   for writing, so readers (the app, analysts) never block a run and never see
@@ -14,29 +15,25 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ledgerbridge import profile, runlog
 from ledgerbridge.errors import LedgerbridgeError
-from ledgerbridge.paths import PROJECT_ROOT, data_dir, raw_path, warehouse_path
+from ledgerbridge.paths import PROJECT_ROOT, raw_path, warehouse_path
+from ledgerbridge.runlock import RunLockedError, lock_path, run_lock  # noqa: F401  (re-exported)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 #: Warehouse schemas reported as layers in the run summary, in build order.
 LAYERS = ("seeds", "staging", "intermediate", "core", "finance", "reconciliation", "vouchers", "monitoring")
-
-
-class RunLockedError(LedgerbridgeError):
-    """Another run holds the lock."""
 
 
 class RefreshError(LedgerbridgeError):
@@ -73,6 +70,8 @@ class RefreshResult:
     folder_seconds: dict[str, float] = field(default_factory=dict)
     published_path: Path | None = None
     seconds: float = 0.0
+    #: what an operator must look at although the run succeeded (held-back GL files ...)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -89,75 +88,8 @@ class RefreshResult:
     def summary(self) -> dict[str, Any]:
         return {"status": self.status, "seconds": round(self.seconds, 2), "step_seconds": self.step_seconds,
                 "rows_per_layer": self.rows_per_layer, "tests": self.tests,
-                "published_path": str(self.published_path) if self.published_path else None}
-
-
-# --- lock --------------------------------------------------------------------
-
-def lock_path() -> Path:
-    return data_dir() / ".run.lock"
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _read_lock(path: Path) -> tuple[int, str]:
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return -1, ""
-    pid_text, _, since = text.partition(" ")
-    try:
-        return int(pid_text), since
-    except ValueError:
-        return -1, since
-
-
-@contextlib.contextmanager
-def run_lock(path: Path | None = None) -> Iterator[Path]:
-    """Hold the run lock for the duration of the block.
-
-    Raises RunLockedError when a live process holds it; a lock whose pid is dead
-    (a crashed run) or unreadable is taken over.
-    """
-    target = Path(path or lock_path())
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stamp = f"{os.getpid()} {dt.datetime.now().isoformat(timespec='seconds')}"
-    for _attempt in range(3):
-        try:
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pid, since = _read_lock(target)
-            if _pid_alive(pid) and pid != os.getpid():
-                raise RunLockedError(
-                    f"another 'ledgerbridge run' is in progress (pid {pid}, since {since or '?'}); "
-                    f"wait for it to finish, or remove {target} if that process is gone"
-                ) from None
-            # stale: the process that wrote it is gone -> take it over
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-            continue
-        with os.fdopen(fd, "w") as fh:
-            fh.write(stamp)
-        break
-    else:
-        raise RunLockedError(f"could not take the run lock {target}")
-    try:
-        yield target
-    finally:
-        pid, _ = _read_lock(target)
-        if pid == os.getpid():
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
+                "published_path": str(self.published_path) if self.published_path else None,
+                "warnings": self.warnings}
 
 
 # --- dbt ---------------------------------------------------------------------
@@ -191,8 +123,10 @@ def _node_results(res: Any) -> list[dict[str, Any]]:
 
 
 def run_dbt(work: Path, raw: Path, *, dbt_vars: dict[str, Any] | None = None,
-            project_dir: Path = DBT_PROJECT_DIR) -> tuple[bool, list[dict[str, Any]], str | None]:
-    """``dbt build`` in-process into ``work``; returns (success, node results, error)."""
+            project_dir: Path = DBT_PROJECT_DIR, select: list[str] | None = None,
+            ) -> tuple[bool, list[dict[str, Any]], str | None]:
+    """``dbt build`` in-process into ``work`` (only the ``select``ed nodes, when given, on top of
+    what ``work`` already holds); returns (success, node results, error)."""
     from dbt.cli.main import dbtRunner
 
     _dbt_env(work, raw)
@@ -203,6 +137,8 @@ def run_dbt(work: Path, raw: Path, *, dbt_vars: dict[str, Any] | None = None,
             "--log-path", str(work.parent / "dbt_logs")]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    if select:
+        args += ["--select", *select]
     res = dbtRunner().invoke(args)
     nodes = _node_results(res)
     if res.exception is not None:
@@ -280,7 +216,8 @@ Progress = Callable[[str, int], None]
 
 def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehouse: Path | None = None,
             skip_ingest: bool = False, dbt_vars: dict[str, Any] | None = None,
-            on_step: StepCallback | None = None, progress: Progress | None = None) -> RefreshResult:
+            on_step: StepCallback | None = None, progress: Progress | None = None,
+            accept_files: list[str] | None = None) -> RefreshResult:
     """Run ingest -> dbt build -> publish under the run lock.
 
     Returns the result when the warehouse was published; raises RunLockedError
@@ -293,6 +230,7 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
     with run_lock():
         result = RefreshResult(run_id=dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
         t_run = time.perf_counter()
+        runlog.fail_abandoned_runs()  # we hold the lock: a run still 'running' has died
         runlog.start_run(result.run_id)
 
         def step(name: str, fn: Callable[[StepResult], None]) -> StepResult:
@@ -332,10 +270,13 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
                 return
             from ingestion import run_ingest
 
-            rep = run_ingest(sources_dir=sources_dir, raw_path=raw, progress=progress)
+            rep = run_ingest(sources_dir=sources_dir, raw_path=raw, progress=progress,
+                             accept_files=accept_files)
             s.rows = sum(src.rows for src in rep.sources)
             quarantined = sum(src.quarantined for src in rep.sources)
-            s.detail = f"{len(rep.sources)} sources, {quarantined:,} rows quarantined"
+            result.warnings = rep.warnings
+            held = f", {len(rep.warnings)} warning(s)" if rep.warnings else ""
+            s.detail = f"{len(rep.sources)} sources, {quarantined:,} rows quarantined{held}"
 
         s = step("ingest", do_ingest)
         if s.status == "failed":

@@ -120,6 +120,35 @@ def finish_run(run_id: str, status: str, *, seconds: float, failed_step: str | N
         )
 
 
+ABANDONED = ("the run stopped without finishing (the process was killed or the machine stopped); "
+             "nothing it built was published")
+
+
+def fail_abandoned_runs(path: Path | None = None) -> list[str]:
+    """Mark runs still recorded as ``running`` as failed; returns their ids.
+
+    Call only while holding the run lock: then no other run can be going, so a ``running``
+    record belongs to a process that died (SIGKILL, power loss) before it could finish.
+    """
+    target = Path(path or runlog_path())
+    if not target.exists():
+        return []
+    with connect(target) as con:
+        ids = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE status = 'running'")]
+        for run_id in ids:
+            last = con.execute(
+                "SELECT step FROM run_steps WHERE run_id = ? ORDER BY rowid DESC LIMIT 1", (run_id,)
+            ).fetchone()
+            # the step it died in is the one after the last it recorded
+            died_in = {None: "ingest", "ingest": "dbt", "dbt": "publish"}.get(last[0] if last else None)
+            con.execute(
+                "UPDATE runs SET status = 'failed', ended_at = ?, failed_step = ?, error = ? "
+                "WHERE run_id = ?",
+                (_now(), died_in, ABANDONED, run_id),
+            )
+    return ids
+
+
 def _rows(con: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     con.row_factory = sqlite3.Row
     return [dict(r) for r in con.execute(sql, params).fetchall()]

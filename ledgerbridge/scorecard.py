@@ -40,41 +40,35 @@ def _read(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
 
 
 def score(warehouse: Path, ground_truth: Path) -> Scorecard:
-    """Compare recon_items to the planted anomalies whose expected status is a reconciliation status."""
+    """Compare the document statuses (and the GL lines no document explains) with the planted
+    anomalies whose expected status is a reconciliation status."""
     truth = pd.read_parquet(ground_truth)
     truth = truth[truth["expected_status"].isin(RECON_STATUSES)].copy()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        items = _read(
+        docs = _read(
             con,
-            "select item_side, recon_status, business_document_no, event_type, gl_voucher_no, "
-            "business_amount_base from reconciliation.recon_items",
+            "select document_no, event_type, recon_status, control_amount_base "
+            "from reconciliation.recon_document_status where not is_reversal",
         )
+        gl = _read(
+            con,
+            "select gl_voucher_no, recon_status from reconciliation.recon_items where item_side = 'gl'",
+        )
+        counts = _read(con, "select recon_status, count(*) as n from reconciliation.recon_items group by 1")
         proposals = _read(
             con,
             "select count(*) as n, sum(case when is_balanced then 0 else 1 end) as unbalanced "
             "from vouchers.voucher_proposals",
         )
         unposted = int(con.execute("select count(*) from vouchers.voucher_unposted").fetchone()[0])
-    business = items[items["item_side"] == "business"]
-    gl = items[items["item_side"] == "gl"]
 
-    doc_status = (
-        business.groupby(["business_document_no", "event_type"])["recon_status"]
-        .agg(lambda s: ",".join(sorted(set(s))))
-        .rename("found_status")
-        .reset_index()
-    )
     gl_status = gl.groupby("gl_voucher_no")["recon_status"].agg(lambda s: ",".join(sorted(set(s))))
-
-    docs = truth[truth["document_no"].notna()].merge(
-        doc_status,
-        left_on=["document_no", "event_type"],
-        right_on=["business_document_no", "event_type"],
-        how="left",
+    by_doc = truth[truth["document_no"].notna()].merge(
+        docs.rename(columns={"recon_status": "found_status"}), on=["document_no", "event_type"], how="left"
     )
-    orphans = truth[truth["document_no"].isna()].copy()
-    orphans["found_status"] = orphans["voucher_no"].map(gl_status)
-    judged = pd.concat([docs, orphans], ignore_index=True)
+    by_voucher = truth[truth["document_no"].isna()].copy()
+    by_voucher["found_status"] = by_voucher["voucher_no"].map(gl_status)
+    judged = pd.concat([by_doc, by_voucher], ignore_index=True)
     judged["found"] = judged["found_status"] == judged["expected_status"]
     per_anomaly = (
         judged.groupby(["anomaly", "expected_status"])
@@ -83,26 +77,27 @@ def score(warehouse: Path, ground_truth: Path) -> Scorecard:
     )
     per_anomaly["recall"] = per_anomaly["found"] / per_anomaly["planted"]
 
-    # Precision: every exception the hub flags, by document (business side) or voucher (GL side).
-    flagged_docs = business[business["recon_status"] != "matched"][
-        ["business_document_no", "event_type", "recon_status"]
-    ].drop_duplicates()
-    flagged_docs["key"] = flagged_docs["business_document_no"] + "|" + flagged_docs["event_type"]
+    # Precision: every exception the hub flags, by document or by GL voucher, judged against the
+    # planted item of that document or voucher.
+    flagged_docs = docs[docs["recon_status"] != "matched"].assign(
+        key=lambda d: d["document_no"] + "|" + d["event_type"]
+    )
     flagged_gl = (
         gl[["gl_voucher_no", "recon_status"]].drop_duplicates().rename(columns={"gl_voucher_no": "key"})
     )
     flagged = pd.concat([flagged_docs[["key", "recon_status"]], flagged_gl], ignore_index=True)
     truth_keys = pd.concat(
         [
-            (docs["document_no"] + "|" + docs["event_type"])
+            (by_doc["document_no"] + "|" + by_doc["event_type"])
             .to_frame("key")
-            .assign(expected_status=docs["expected_status"]),
-            orphans[["voucher_no", "expected_status"]].rename(columns={"voucher_no": "key"}),
+            .assign(expected_status=by_doc["expected_status"]),
+            by_voucher[["voucher_no", "expected_status"]].rename(columns={"voucher_no": "key"}),
         ]
     )
     # An ambiguous pair's GL lines are flagged too: they belong to the planted documents' vouchers.
     amb = truth[truth["expected_status"] == "ambiguous"]["voucher_no"].dropna()
     truth_keys = pd.concat([truth_keys, pd.DataFrame({"key": amb, "expected_status": "ambiguous"})])
+    truth_keys = truth_keys.drop_duplicates(["key", "expected_status"])
     merged = flagged.merge(truth_keys, on="key", how="left")
     merged["correct"] = merged["recon_status"] == merged["expected_status"]
     per_status = (
@@ -110,13 +105,13 @@ def score(warehouse: Path, ground_truth: Path) -> Scorecard:
     )
     per_status["precision"] = per_status["correct"] / per_status["flagged"]
 
-    matched = business["recon_status"] == "matched"
-    amounts = business["business_amount_base"].astype(float).abs()
+    matched = docs["recon_status"] == "matched"
+    amounts = docs["control_amount_base"].astype(float).abs()
     return Scorecard(
         per_anomaly=per_anomaly,
         per_status=per_status,
-        status_counts=items["recon_status"].value_counts().to_dict(),
-        auto_match_rate_count=float(matched.mean()) if len(business) else 0.0,
+        status_counts=dict(zip(counts["recon_status"], counts["n"].astype(int), strict=True)),
+        auto_match_rate_count=float(matched.mean()) if len(docs) else 0.0,
         auto_match_rate_amount=float(amounts[matched].sum() / amounts.sum()) if amounts.sum() else 0.0,
         proposals=int(proposals["n"].iloc[0]),
         unbalanced_proposals=int(proposals["unbalanced"].fillna(0).iloc[0]),

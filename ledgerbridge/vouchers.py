@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from ledgerbridge import exports
 from ledgerbridge.errors import LedgerbridgeError
 
 # Import layout accepted by Chinese finance packages (Kingdee/Yonyou style flat voucher import).
@@ -42,12 +42,14 @@ def number_vouchers(lines: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def proposal_lines(
-    warehouse: Path, period: str | None = None, proposal_ids: list[str] | None = None
+def read_proposal_lines(
+    con: duckdb.DuckDBPyConnection,
+    period: str | None = None,
+    proposal_ids: list[str] | None = None,
+    orgs: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Proposal lines (optionally one target period or selected proposals) with import voucher numbers."""
-    if not Path(warehouse).exists():
-        raise LedgerbridgeError(f"no warehouse at {warehouse}: run `ledgerbridge run` first")
+    """Proposal lines from an open warehouse connection (optionally one target period, selected
+    proposals, some orgs) with import voucher numbers."""
     where, params = [], []
     if period:
         where.append("target_period = ?")
@@ -55,12 +57,22 @@ def proposal_lines(
     if proposal_ids:
         where.append(f"proposal_id in ({', '.join('?' for _ in proposal_ids)})")
         params.extend(proposal_ids)
+    if orgs is not None:
+        where.append("list_contains(?, org_code)")
+        params.append(list(orgs))
     sql = "select * from vouchers.voucher_proposal_lines" + (" where " + " and ".join(where) if where else "")
+    order = " order by org_code, target_period, voucher_word, proposal_id, line_no"
+    return number_vouchers(con.execute(sql + order, params).df())
+
+
+def proposal_lines(
+    warehouse: Path, period: str | None = None, proposal_ids: list[str] | None = None
+) -> pd.DataFrame:
+    """Proposal lines (optionally one target period or selected proposals) with import voucher numbers."""
+    if not Path(warehouse).exists():
+        raise LedgerbridgeError(f"no warehouse at {warehouse}: run `ledgerbridge run` first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        lines = con.execute(
-            sql + " order by org_code, target_period, voucher_word, proposal_id, line_no", params
-        ).df()
-    return number_vouchers(lines)
+        return read_proposal_lines(con, period, proposal_ids)
 
 
 def _auxiliary(lines: pd.DataFrame) -> pd.Series:
@@ -88,14 +100,12 @@ def import_layout(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_bytes(lines: pd.DataFrame, fmt: str) -> bytes:
-    """Proposal lines as import-layout XLSX or CSV (UTF-8 with BOM), or JSON grouped by voucher."""
+    """Proposal lines as import-layout XLSX or CSV (UTF-8 with BOM; both through the safe writer,
+    so a 摘要 never becomes a formula), or JSON grouped by voucher."""
     if fmt == "csv":
-        return import_layout(lines).to_csv(index=False).encode("utf-8-sig")
+        return exports.csv_bytes(import_layout(lines))
     if fmt == "xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
-            import_layout(lines).to_excel(writer, index=False, sheet_name="凭证")
-        return buf.getvalue()
+        return exports.xlsx_bytes([exports.Sheet("凭证", import_layout(lines))])
     if fmt == "json":
         vouchers = []
         for pid, grp in lines.groupby("proposal_id", sort=False):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["fixtures_warehouse"]
+pytest_plugins = ["fixtures_warehouse", "fixtures_statements", "fixtures_receivers", "fixtures_access"]
 
 # No telemetry or version checks from dbt / dlt during tests.
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -97,3 +97,15 @@ def tmp_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LEDGERBRIDGE_DATA_DIR", str(data))
     monkeypatch.delenv("LEDGERBRIDGE_WAREHOUSE", raising=False)
     return data
+
+
+@pytest.fixture(autouse=True)
+def _profile_stays_with_its_test():
+    """``--profile`` on the CLI selects a profile for the whole process (the env var dbt and the
+    sources read); a test that invokes it must not leave its profile to the tests after it."""
+    saved = os.environ.get("LEDGERBRIDGE_PROFILE")
+    yield
+    if saved is None:
+        os.environ.pop("LEDGERBRIDGE_PROFILE", None)
+    else:
+        os.environ["LEDGERBRIDGE_PROFILE"] = saved

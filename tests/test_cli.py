@@ -33,13 +33,7 @@ def fake_simulator(monkeypatch: pytest.MonkeyPatch) -> list:
     """Install a fake ``ledgerbridge.simulator``; returns the configs it was called with."""
     calls: list = []
 
-    @dataclass
-    class SimulationConfig:
-        seed: int
-        scale: float
-        out: Path
-        as_of: object = None
-        erp_url: str | None = None
+    from ledgerbridge.simulator import SimulationConfig  # the real options, a fake run
 
     def simulate(config, progress=None):
         calls.append(config)
@@ -152,6 +146,7 @@ def test_simulate_passes_options_and_prints_steps(fake_simulator, tmp_path):
     assert (config.seed, config.scale, config.out) == (7, 0.5, out)
     assert str(config.as_of) == "2025-06-30"
     assert config.erp_url == "postgresql://user:secret@db.example/erp"
+    assert (config.style, config.clean) == (None, False)
     text = result.stdout
     for step in ("suppliers", "purchase_orders", "gl_voucher_lines"):
         assert step in text
@@ -194,3 +189,10 @@ def test_simulate_with_real_simulator(tmp_path):
     result = runner.invoke(app, ["simulate", "--scale", "0.05", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.is_dir() and any(out.iterdir())
+
+
+def test_simulate_passes_house_style_and_clean(fake_simulator, tmp_path):
+    result = runner.invoke(app, ["simulate", "--out", str(tmp_path), "--style", "qinghe", "--clean"])
+    assert result.exit_code == 0, result.output
+    (config,) = fake_simulator
+    assert (config.style, config.clean) == ("qinghe", True)

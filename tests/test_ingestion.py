@@ -96,6 +96,9 @@ EXPENSE = [
     "expense_claim_lines",
     "vat_invoices",
     "approval_steps",
+    "employee_advances",
+    "claim_payments",
+    "claim_payment_lines",
 ]
 
 
@@ -192,7 +195,7 @@ def test_run_log_has_a_row_per_source_and_table(loaded):
         f"""SELECT source, table_name, status, rows_loaded, rows_quarantined FROM ops.run_log
                       WHERE run_id = '{report.run_id}'""",
     )
-    assert len(rows) == 15 + 5 + 6
+    assert len(rows) == len(ERP_TABLES) + 5 + len(EXPENSE)
     assert {r[2] for r in rows} == {"success"}
     by = {(r[0], r[1]): r for r in rows}
     assert by[("erp", "goods_receipts")][4] > 0
@@ -275,15 +278,16 @@ def test_rerun_changes_nothing(loaded, src):
     assert second.source("erp").rows == 0
 
 
-def test_a_rebuilt_raw_file_gets_a_full_load_and_a_changed_export_replaces_its_rows(src, tmp_path):
-    """Deleting the raw file must not leave incremental cursors behind that skip old rows; a GL file
-    exported again replaces that file's lines (here: the last voucher line was dropped)."""
+def test_a_rebuilt_raw_file_gets_a_full_load_and_a_shrunk_export_is_held_back_until_accepted(src, tmp_path):
+    """Deleting the raw file must not leave incremental state behind that skips old rows. A GL file
+    exported again with its last voucher line missing is held back (its rows stay, the run says
+    which file, lines before and after); accepted, it replaces that file's lines."""
     import shutil
 
     from ingestion import run_ingest
 
     sources = tmp_path / "sources"
-    shutil.copytree(src, sources)  # copytree keeps modification times
+    shutil.copytree(src, sources)
     raw = tmp_path / "raw.duckdb"
     first = run_ingest(["finance"], sources_dir=sources, raw_path=raw)
     raw.unlink()
@@ -291,12 +295,27 @@ def test_a_rebuilt_raw_file_gets_a_full_load_and_a_changed_export_replaces_its_r
     assert rebuilt.source("finance").rows == first.source("finance").rows > 0
 
     export = sorted((sources / "gl").glob("*/凭证_ORG01_*.csv"))[-1]
+    rel = export.relative_to(sources / "gl").as_posix()
     body = export.read_bytes().rstrip(b"\r\n").split(b"\r\n")
     export.write_bytes(b"\r\n".join(body[:-1]) + b"\r\n")
-    before = q(raw, "SELECT count(*) FROM raw_finance.gl_voucher_lines")[0][0]
-    again = run_ingest(["finance"], sources_dir=sources, raw_path=raw)
-    assert again.source("finance").rows == len(body) - 2  # only the re-exported file, less its header
-    assert q(raw, "SELECT count(*) FROM raw_finance.gl_voucher_lines")[0][0] == before - 1
+    before = q(raw, "SELECT count(*), sum(debit) FROM raw_finance.gl_voucher_lines")[0]
+    held = run_ingest(["finance"], sources_dir=sources, raw_path=raw)
+    assert held.source("finance").rows == 0
+    assert q(raw, "SELECT count(*), sum(debit) FROM raw_finance.gl_voucher_lines")[0] == before
+    [warning] = held.warnings
+    n = len(body) - 1  # lines under the header
+    assert f"gl/{rel} held back (file_shrunk, unbalanced_voucher)" in warning
+    assert f"{n:,} lines before, {n - 1:,} now" in warning and "--accept-file" in warning
+    reasons = q(raw, f"SELECT reason FROM raw_finance.quarantine WHERE record_key = '{rel}'")
+    assert reasons == [("file_shrunk",)]
+
+    again = run_ingest(["finance"], sources_dir=sources, raw_path=raw, accept_files=[rel])
+    assert again.source("finance").rows == n - 1  # only the re-exported file
+    assert not again.warnings
+    assert q(raw, "SELECT count(*) FROM raw_finance.gl_voucher_lines")[0][0] == before[0] - 1
+    assert q(raw, f"SELECT count(*) FROM raw_finance.quarantine WHERE record_key = '{rel}'")[0][0] == 0
+    accepted = q(raw, f"SELECT check_name, detail FROM ops.data_quality WHERE record_key = '{rel}'")
+    assert accepted and accepted[0][0] == "accepted_file" and "file_shrunk" in accepted[0][1]
 
 
 # -- formats -------------------------------------------------------------------------------------

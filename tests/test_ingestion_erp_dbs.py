@@ -46,7 +46,7 @@ def _dump(raw: Path) -> dict[str, list[tuple]]:
                     "SELECT column_name FROM information_schema.columns WHERE table_schema='raw_erp' "
                     "AND table_name=? AND column_name NOT LIKE '\\_dlt%' ESCAPE '\\' "
                     "AND column_name NOT IN "
-                    "('source_location', 'quarantined_at', 'raw_record', 'quarantine_id') "
+                    "('source_location', 'quarantined_at', 'raw_record', 'column_value', 'quarantine_id') "
                     "ORDER BY column_name",
                     [t],
                 ).fetchall()

@@ -13,32 +13,89 @@ import pytest
 from ledgerbridge import runlog
 from ledgerbridge.refresh import RefreshError, RunLockedError, publish, refresh, run_lock
 
-
-def _dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
-
-
-def test_lock_refuses_a_second_run(tmp_data_dir: Path):
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    try:
-        (tmp_data_dir / ".run.lock").write_text(f"{sleeper.pid} 2026-01-01T00:00:00")
-        with pytest.raises(RunLockedError, match="another 'ledgerbridge run' is in progress"):
-            refresh(skip_ingest=True)
-        assert (tmp_data_dir / ".run.lock").read_text().startswith(str(sleeper.pid))
-    finally:
-        sleeper.kill()
-        sleeper.wait()
+HOLDER = """
+import sys, time
+from pathlib import Path
+from ledgerbridge.runlock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
 
 
-def test_stale_lock_is_taken_over(tmp_data_dir: Path):
+def test_lock_refuses_a_second_run_and_is_released_when_its_holder_is_killed(tmp_data_dir: Path):
     lock = tmp_data_dir / ".run.lock"
-    lock.write_text(f"{_dead_pid()} 2026-01-01T00:00:00")
-    with run_lock() as held:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunLockedError, match=f"in progress \\(pid {holder.pid}, since "):
+            refresh(skip_ingest=True)
+    finally:
+        holder.kill()  # SIGKILL: no clean-up code runs
+        holder.wait()
+    with run_lock() as held:  # the kernel released the dead holder's lock
         assert held == lock
         assert lock.read_text().split()[0] == str(os.getpid())
-    assert not lock.exists()
+    assert lock.read_text() == ""  # not held any more (the file stays: see ledgerbridge.runlock)
+
+
+CONTENDER = """
+import sys, time
+from pathlib import Path
+from ledgerbridge.runlock import RunLockedError, run_lock
+lock, go = Path(sys.argv[1]), float(sys.argv[2])
+while time.time() < go:
+    pass
+try:
+    with run_lock(lock):
+        time.sleep(1.5)  # hold it while every other contender tries
+        print("won", flush=True)
+except RunLockedError:
+    print("lost", flush=True)
+"""
+
+
+def test_many_contenders_exactly_one_wins(tmp_path: Path):
+    """Eight processes released at the same instant on a lock file left by a dead run."""
+    import time
+
+    lock = tmp_path / ".run.lock"
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    lock.write_text(f"{proc.pid} 2026-01-01T00:00:00")  # a stale lock file of a dead process
+    go = time.time() + 3  # every contender is started (imports done) by then
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONTENDER, str(lock), str(go)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(8)
+    ]
+    outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    assert outcomes == ["lost"] * 7 + ["won"]
+
+
+KILLED_RUN = """
+import os, signal, sys
+from ledgerbridge import runlog
+from ledgerbridge.runlock import run_lock
+with run_lock():
+    runlog.start_run("killed-run")
+    runlog.record_step("killed-run", "ingest", "success", seconds=1.0)
+    os.kill(os.getpid(), signal.SIGKILL)  # dies in the dbt step, holding the lock
+"""
+
+
+def test_a_killed_run_shows_as_failed_once_the_next_run_starts(tmp_data_dir: Path):
+    done = subprocess.run([sys.executable, "-c", KILLED_RUN], timeout=60)
+    assert done.returncode == -9
+    assert runlog.recent_runs(1)[0]["status"] == "running"  # what the killed process left
+    with pytest.raises(RefreshError):
+        refresh(skip_ingest=True)  # no raw file: fails, but only after taking the lock
+    runs = {r["run_id"]: r for r in runlog.recent_runs(5)}
+    killed = runs["killed-run"]
+    assert killed["status"] == "failed" and killed["failed_step"] == "dbt"
+    assert "stopped without finishing" in killed["error"]
+    assert killed["ended_at"] is not None
 
 
 def test_failed_step_is_recorded_and_nothing_published(tmp_data_dir: Path):
@@ -48,7 +105,7 @@ def test_failed_step_is_recorded_and_nothing_published(tmp_data_dir: Path):
     assert not (tmp_data_dir / "warehouse.duckdb").exists()
     last = runlog.recent_runs(1)[0]
     assert last["status"] == "failed" and last["failed_step"] == "ingest"
-    assert not (tmp_data_dir / ".run.lock").exists()
+    assert (tmp_data_dir / ".run.lock").read_text() == ""  # released
 
 
 def test_publish_replaces_atomically_and_drops_stale_wal(tmp_path: Path):

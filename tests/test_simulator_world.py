@@ -1,5 +1,6 @@
-"""The simulator as a whole: deterministic bytes, linear scale, a moving world, and the same ERP
-rows in SQLite, PostgreSQL and MariaDB."""
+"""The simulator as a whole: deterministic bytes, volume that grows with the scale, a moving world
+(as-of steps add, amend and cancel; a later as-of gives the bytes of a fresh run), the same ERP
+rows in SQLite, PostgreSQL and MariaDB, and the command line."""
 
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from simulator_files import read_erp, read_expense, read_truth, simulated
 from typer.testing import CliRunner
 
 from ledgerbridge.cli import app
 from ledgerbridge.simulator import SimulationConfig, simulate
 from ledgerbridge.simulator.erp_schema import TABLES, metadata
-from ledgerbridge.simulator.erp_schema import TABLES as ERP_SCHEMA
 
-SCALE = 0.3
-MOVING_SCALE = 1.0  # enough documents for every kind of change to straddle the early cut
-EARLY = dt.date(2025, 9, 30)
+MAIN_SCALE = 0.5  # the sources' world: the moving world ends where it is
+CLI_SCALE = 0.125
 ERP_KEYS = {t: pk for t, (pk, _) in TABLES.items()}
+MASTER = ("orgs", "suppliers", "customers", "materials")
+SERVER_DB = "ledgerbridge_simtests"  # this module's own database on the local servers
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -37,115 +39,131 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
-def erp_tables(path: Path) -> dict[str, pd.DataFrame]:
-    con = sqlite3.connect(path)
+@pytest.fixture(scope="module")
+def main(tmp_path_factory) -> Path:
+    return simulated(tmp_path_factory, seed=42, scale=MAIN_SCALE)
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "src"
+    result = CliRunner().invoke(app, ["simulate", "--scale", str(CLI_SCALE), "--out", str(out)])
+    return result, out
+
+
+def _purchase_orders(out: Path) -> pd.DataFrame:
+    con = sqlite3.connect(out / "erp.sqlite")
     try:
-        return {t: pd.read_sql(f"SELECT * FROM {t}", con, dtype=str) for t in TABLES}
+        return pd.read_sql("SELECT supplier_code, net_amount FROM purchase_orders ORDER BY po_no", con)
     finally:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict:
-    """One simulation per case, shared by the tests of this module."""
-    base = tmp_path_factory.mktemp("world")
-    out: dict = {}
-    for name, seed, scale, as_of in (
-        ("a", 42, SCALE, None),
-        ("b", 42, SCALE, None),
-        ("other_seed", 43, SCALE, None),
-        ("early", 42, MOVING_SCALE, EARLY),
-        ("late", 42, MOVING_SCALE, None),
-    ):
-        simulate(SimulationConfig(seed=seed, scale=scale, out=base / name, as_of=as_of))
-        out[name] = base / name
-    # the moving world: the early cut, then the default as-of into the same folder
-    moved = base / "moved"
-    simulate(SimulationConfig(seed=42, scale=MOVING_SCALE, out=moved, as_of=EARLY))
-    out["moved_before"] = {
-        "hashes": hashes(moved),
-        "mtimes": mtimes(moved),
-        "erp": erp_tables(moved / "erp.sqlite"),
-        "truth": pd.read_csv(moved / "ground_truth.csv", dtype=str, keep_default_na=False),
-        "expense": {p.stem: pd.read_parquet(p) for p in (moved / "expense").glob("*.parquet")},
-    }
-    simulate(SimulationConfig(seed=42, scale=MOVING_SCALE, out=moved))
-    out["moved"] = moved
-    return out
-
-
-def test_same_seed_gives_the_same_bytes(runs):
-    a, b = hashes(runs["a"]), hashes(runs["b"])
-    assert a == b
-    assert "erp.sqlite" in a and "ground_truth.parquet" in a and "ground_truth.csv" in a
-    assert {"xlsx", "csv", "parquet", "sqlite"} <= {name.rsplit(".", 1)[-1] for name in a}
-
-
-def test_another_seed_gives_different_data(runs):
-    a, c = hashes(runs["a"]), hashes(runs["other_seed"])
+def test_another_seed_gives_different_data(main, tmp_path_factory):
+    other = simulated(tmp_path_factory, seed=43, scale=MAIN_SCALE)
+    a, c = hashes(main), hashes(other)
     different = [name for name in a if a[name] != c.get(name)]
     assert "erp.sqlite" in different and "ground_truth.csv" in different
     assert any(n.startswith("gl/2025-06/凭证_") for n in different)
     assert any(n.startswith("expense/") for n in different)
-    pa = erp_tables(runs["a"] / "erp.sqlite")["purchase_orders"]
-    pc = erp_tables(runs["other_seed"] / "erp.sqlite")["purchase_orders"]
-    assert not pa[["supplier_code", "net_amount"]].equals(pc[["supplier_code", "net_amount"]])
+    assert not _purchase_orders(main).equals(_purchase_orders(other))
 
 
-def test_volume_grows_linearly_with_scale(tmp_path):
-    documents = [t for t in ERP_SCHEMA if t not in ("orgs", "suppliers", "customers", "materials")]
-    totals = {}
-    for scale in (0.5, 1.0, 2.0):
-        summary = simulate(SimulationConfig(seed=42, scale=scale, out=tmp_path / str(scale)))
-        erp = sum(summary.tables[f"erp.{t}"] for t in documents)
-        expense = summary.tables["expense.expense_claims"] + summary.tables["expense.expense_claim_lines"]
-        totals[scale] = (erp, expense)
+def _volume(out: Path) -> tuple[int, int]:
+    """Business document rows that grow with the business (monthly service invoices and their
+    payments are fixed per org and month, so supplier invoices count their goods kind only)."""
+    erp = read_erp(out / "erp.sqlite")
+    goods = erp["supplier_invoices"]["invoice_kind"] == "goods"
+    goods_nos = set(erp["supplier_invoices"].loc[goods, "invoice_no"])
+    rows = sum(
+        len(erp[t])
+        for t in (
+            "purchase_orders",
+            "purchase_order_lines",
+            "sales_orders",
+            "sales_order_lines",
+            "goods_receipts",
+            "goods_receipt_lines",
+            "deliveries",
+            "customer_invoices",
+            "customer_receipts",
+            "customer_receipt_allocations",
+            "inventory_movements",
+        )
+    )
+    rows += int(goods.sum()) + int(erp["supplier_invoice_lines"]["invoice_no"].isin(goods_nos).sum())
+    exp = read_expense(out)
+    return rows, len(exp["expense_claims"]) + len(exp["expense_claim_lines"])
+
+
+def test_volume_grows_linearly_with_scale(cli_run, main):
+    assert cli_run[0].exit_code == 0, cli_run[0].output
+    small, large = _volume(cli_run[1]), _volume(main)
     for kind in (0, 1):
-        assert totals[1.0][kind] / totals[0.5][kind] == pytest.approx(2, rel=0.1)
-        assert totals[2.0][kind] / totals[1.0][kind] == pytest.approx(2, rel=0.1)
+        assert large[kind] / small[kind] == pytest.approx(MAIN_SCALE / CLI_SCALE, rel=0.12), kind
     # scale 1 is about 20k business document lines
-    assert 15_000 < totals[1.0][0] < 25_000
+    assert 8_000 < large[0] < 12_500
 
 
-def _keyed(df: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    df = df.dropna(subset=key)
-    return df.set_index(key)
+# --- the moving world ------------------------------------------------------------------------------
 
 
-def _flat(index: pd.Index) -> pd.Index:
+def _cut(main: Path) -> dt.date:
+    """An early as-of date that falls between an invoice's approval and its cancellation (so
+    that stepping forward cancels it), with later periods still to come."""
+    erp = read_erp(main / "erp.sqlite")
+    inv = pd.concat([erp["supplier_invoices"], erp["customer_invoices"]])
+    gone = inv[inv["status"] == "cancelled"]
+    approved = pd.to_datetime(gone["invoice_date"])
+    cancelled = pd.to_datetime(gone["updated_at"].str[:10])
+    ok = (cancelled - approved >= pd.Timedelta(days=2)) & (cancelled <= pd.Timestamp("2025-11-15"))
+    return (cancelled[ok].max() - pd.Timedelta(days=1)).date()
+
+
+@pytest.fixture(scope="module")
+def moved(main, tmp_path_factory) -> dict:
+    """A folder simulated at an early as-of, then moved to the default as-of in place."""
+    cut = _cut(main)
+    folder = tmp_path_factory.mktemp("moved")
+    simulate(SimulationConfig(seed=42, scale=MAIN_SCALE, out=folder, as_of=cut))
+    before = {
+        "hashes": hashes(folder),
+        "mtimes": mtimes(folder),
+        "erp": read_erp(folder / "erp.sqlite"),
+        "truth": read_truth(folder),
+        "expense": read_expense(folder),
+    }
+    simulate(SimulationConfig(seed=42, scale=MAIN_SCALE, out=folder))
+    return {"cut": cut, "before": before, "folder": folder}
+
+
+def _flat(df: pd.DataFrame, key: list[str]) -> pd.Series:
     """Row keys as the ground truth writes them (``PO25000001/2`` for two-part keys)."""
-    if isinstance(index, pd.MultiIndex):
-        return pd.Index(["/".join(map(str, k)) for k in index])
-    return index
+    out = df[key[0]].astype(str)
+    for k in key[1:]:
+        out = out + "/" + df[k].astype(str)
+    return out
 
 
-def test_moving_world_adds_amends_and_cancels(runs):
-    before = runs["moved_before"]["erp"]
-    after = erp_tables(runs["moved"] / "erp.sqlite")
-    truth = pd.read_csv(runs["moved"] / "ground_truth.csv", dtype=str, keep_default_na=False)
-    truth = pd.concat([truth, runs["moved_before"]["truth"]])
+def test_moving_world_adds_amends_and_cancels(moved):
+    before, after = moved["before"]["erp"], read_erp(moved["folder"] / "erp.sqlite")
+    truth = pd.concat([read_truth(moved["folder"]), moved["before"]["truth"]])
     bad_keys = set(truth.loc[truth["anomaly"] == "bad_row", "record_key"])
     transitions: set[tuple[str, str]] = set()
     for table, key in ERP_KEYS.items():
-        b, a = _keyed(before[table], key), _keyed(after[table], key)
         # planted bad rows are copies of a random real row at each cut: quarantined, not compared
-        b, a = b[~_flat(b.index).isin(bad_keys)], a[~_flat(a.index).isin(bad_keys)]
+        b = before[table][~_flat(before[table], key).isin(bad_keys)].dropna(subset=key).set_index(key)
+        a = after[table][~_flat(after[table], key).isin(bad_keys)].dropna(subset=key).set_index(key)
         assert set(b.index) <= set(a.index), f"{table}: rows disappeared"
-        if table in (
-            "purchase_orders",
-            "goods_receipts",
-            "supplier_invoices",
-            "customer_invoices",
-            "sales_orders",
-        ):
+        if table not in MASTER:
             assert len(a) > len(b), f"{table}: no rows added"
         common = a.loc[b.index]
         content = [c for c in b.columns if c != "updated_at"]
         same = (common[content].fillna("") == b[content].fillna("")).all(axis=1)
-        # a changed row moves its updated_at forward; an unchanged one keeps it (order lines
-        # follow their order's updated_at, so they may move forward with it)
+        # a changed row moves its updated_at forward; an unchanged one keeps it (lines and
+        # allocations carry their document's updated_at, so they may move forward with it)
         assert (common.loc[~same, "updated_at"] > b.loc[~same, "updated_at"]).all(), table
-        if table.endswith("_order_lines"):
+        if table.endswith(("_lines", "_allocations")):
             assert (common["updated_at"] >= b["updated_at"]).all(), table
         else:
             assert (common.loc[same, "updated_at"] == b.loc[same, "updated_at"]).all(), table
@@ -155,41 +173,65 @@ def test_moving_world_adds_amends_and_cancels(runs):
     assert ("draft", "approved") in transitions
     assert ("approved", "cancelled") in transitions
     assert transitions <= {("draft", "approved"), ("approved", "cancelled"), ("draft", "cancelled")}
-    # the expense store moves too: new claims, and claims that progressed
-    cb = runs["moved_before"]["expense"]["expense_claims"].dropna(subset=["claim_id"]).set_index("claim_id")
-    ca = pd.read_parquet(runs["moved"] / "expense" / "expense_claims.parquet").dropna(subset=["claim_id"])
-    ca = ca.set_index("claim_id")
-    assert len(ca) > len(cb)
+    # the expense store moves too: new claims, claim payments and advances; claims progress
+    eb, ea = moved["before"]["expense"], read_expense(moved["folder"])
+    for entity in ("expense_claims", "claim_payments", "claim_payment_lines", "employee_advances"):
+        assert len(ea[entity]) > len(eb[entity]), entity
+    cb = eb["expense_claims"].dropna(subset=["claim_id"]).set_index("claim_id")
+    ca = ea["expense_claims"].dropna(subset=["claim_id"]).set_index("claim_id")
     progressed = ca.loc[cb.index, "status"] != cb["status"]
     assert progressed.any()
     assert (ca.loc[cb.index[progressed], "updated_at"] > cb.loc[progressed, "updated_at"]).all()
     assert (ca.loc[cb.index[~progressed], "updated_at"] == cb.loc[~progressed, "updated_at"]).all()
 
 
-def test_moving_world_leaves_past_gl_periods_untouched(runs):
-    before, after = runs["moved_before"]["hashes"], hashes(runs["moved"])
-    mt_before, mt_after = runs["moved_before"]["mtimes"], mtimes(runs["moved"])
-    past = [n for n in before if n.startswith("gl/2025-0") and n[3:10] <= "2025-08"]
-    past += [n for n in before if n.startswith("gl/2025-09/") and "期间状态" not in n]
-    assert len(past) >= 8 * 5
-    for name in past:
+def test_moving_world_leaves_past_gl_periods_untouched(moved):
+    cut = pd.Period(moved["cut"], "M")
+    before, after = moved["before"]["hashes"], hashes(moved["folder"])
+    mt_before, mt_after = moved["before"]["mtimes"], mtimes(moved["folder"])
+    settled = [n for n in before if n.startswith("gl/20") and pd.Period(n[3:10], "M") <= cut - 2]
+    settled += [n for n in before if n.startswith(f"gl/{cut - 1}/") and "期间状态" not in n]
+    assert len(settled) >= 5 * (cut - pd.Period("2024-01", "M")).n - 1
+    for name in settled:
         assert after[name] == before[name], name
         assert mt_after[name] == mt_before[name], name
-    # later periods appear; September closes
+    # later periods appear; the cut's period closes
     assert any(n.startswith("gl/2025-12/") for n in after) and not any(
         n.startswith("gl/2025-12/") for n in before
     )
-    status = pd.read_csv(runs["moved"] / "gl" / "2025-09" / "期间状态_2025-09.csv", encoding="utf-8-sig")
+    status = pd.read_csv(moved["folder"] / "gl" / str(cut) / f"期间状态_{cut}.csv", encoding="utf-8-sig")
     assert set(status["状态"]) == {"closed"}
 
 
-def test_moving_world_is_deterministic(runs):
-    """Moving a folder from an early as-of to a later one gives the bytes of a fresh run at each date."""
-    assert runs["moved_before"]["hashes"] == hashes(runs["early"])
-    assert hashes(runs["moved"]) == hashes(runs["late"])
+def test_a_later_as_of_gives_the_bytes_of_a_fresh_run(moved, main):
+    """Moving a folder from an early as-of to the default one gives exactly the bytes of a fresh
+    run at the default as-of (the same seed gives the same bytes, whatever the history)."""
+    fresh = hashes(main)
+    assert hashes(moved["folder"]) == fresh
+    assert "erp.sqlite" in fresh and "ground_truth.parquet" in fresh and "ground_truth.csv" in fresh
+    assert {"xlsx", "csv", "parquet", "sqlite", "json"} <= {name.rsplit(".", 1)[-1] for name in fresh}
 
 
-# --- the ERP on real database servers ---------------------------------------------------------------------
+# --- the ERP on real database servers ----------------------------------------------------------------
+
+
+def _own_database(url: str) -> str:
+    """This module's database on the server of ``url`` (created when missing)."""
+    base = sa.engine.make_url(url)
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as con:
+            if base.get_backend_name() == "postgresql":
+                exists = con.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": SERVER_DB}
+                ).first()
+                if not exists:
+                    con.execute(sa.text(f'CREATE DATABASE "{SERVER_DB}"'))
+            else:
+                con.execute(sa.text(f"CREATE DATABASE IF NOT EXISTS `{SERVER_DB}`"))
+    finally:
+        engine.dispose()
+    return base.set(database=SERVER_DB).render_as_string(hide_password=False)
 
 
 def _rows(url: str, table: str) -> list[tuple]:
@@ -209,33 +251,30 @@ def _rows(url: str, table: str) -> list[tuple]:
     return sorted((tuple(norm(v) for v in r) for r in rows), key=lambda r: tuple(str(v) for v in r))
 
 
-@pytest.fixture(scope="module")
-def sqlite_erp(runs) -> str:
-    return f"sqlite:///{runs['a'] / 'erp.sqlite'}"
-
-
 @pytest.mark.parametrize("server", ["postgres_url", "mariadb_url"])
-def test_server_erp_holds_the_same_rows_as_sqlite(server, request, sqlite_erp, tmp_path):
-    url = request.getfixturevalue(server)
-    simulate(SimulationConfig(seed=42, scale=SCALE, out=tmp_path, erp_url=url))
+def test_server_erp_holds_the_same_rows_as_sqlite(server, request, cli_run, tmp_path_factory):
+    url = _own_database(request.getfixturevalue(server))
+    out = simulated(tmp_path_factory, seed=42, scale=CLI_SCALE, erp_url=url)
+    sqlite = f"sqlite:///{cli_run[1] / 'erp.sqlite'}"
     for table in TABLES:
-        expected, actual = _rows(sqlite_erp, table), _rows(url, table)
+        expected, actual = _rows(sqlite, table), _rows(url, table)
         assert len(actual) == len(expected) > 0, table
         assert actual == expected, table
     # decimals are exact on the server
     engine = sa.create_engine(url)
     with engine.connect() as con:
-        col = con.execute(sa.text("SELECT net_amount FROM purchase_orders")).scalars().all()
+        col = con.execute(sa.text("SELECT amount FROM supplier_payment_allocations")).scalars().all()
     engine.dispose()
-    assert all(v == v.quantize(type(v)("0.01")) for v in col)
+    assert col and all(v == v.quantize(type(v)("0.01")) for v in col)
+    # and the files written alongside are the bytes of a run without a server
+    assert hashes(out) == hashes(cli_run[1])
 
 
-# --- the command line ---------------------------------------------------------------------------------------
+# --- the command line -----------------------------------------------------------------------------------
 
 
-def test_cli_simulate_prints_steps_and_a_summary(tmp_path):
-    out = tmp_path / "src"
-    result = CliRunner().invoke(app, ["simulate", "--scale", "0.2", "--out", str(out)])
+def test_cli_simulate_prints_steps_and_a_summary(cli_run):
+    result, out = cli_run
     assert result.exit_code == 0, result.output
     text = result.stdout
     for step in (
@@ -246,6 +285,15 @@ def test_cli_simulate_prints_steps_and_a_summary(tmp_path):
         "ground truth written",
     ):
         assert step in text
-    assert "erp.purchase_orders" in text and "total" in text
+    assert "erp.purchase_orders" in text and "erp.supplier_payment_allocations" in text and "total" in text
     assert str(out) in text.replace("\n", "")
     assert (out / "erp.sqlite").exists() and (out / "gl" / "2025-01").is_dir()
+
+
+def test_cli_simulate_writes_a_house_style_and_a_clean_world(tmp_path):
+    out = tmp_path / "src"
+    result = CliRunner().invoke(
+        app, ["simulate", "--scale", "0.1", "--style", "qinghe", "--clean", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert read_truth(out).empty and list((out / "gl").glob("*/凭证_*.xlsx"))

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.lib import charts, monitor, ui
+from app.lib import access, charts, monitor, ui
 from app.lib import queries as Q
 from app.lib import warehouse as wh
-from app.lib.i18n import t
+from app.lib.i18n import code_label, t
 
 st.title(t("page_monitor"))
 ui.guard()
-history, q_counts, q_rows, dbt_res, unmapped, recon_trend = wh.fetch_many(
+history, q_counts, q_rows, dq_counts, dq_rows, dbt_res, unmapped, recon_trend = wh.fetch_many(
     Q.page_requests("monitor", {"orgs": [], "org": "", "p0": "", "p1": "", "period": ""})
 )
+details = access.allowed("monitor_details")  # error texts, run steps and quarantined records
 
 st.subheader(t("sources"))
 history = ui.result(history)
@@ -36,20 +37,21 @@ if history is not None and not history.empty:
     if failed.empty:
         st.success(t("no_error"))
     for r in failed.itertuples():
-        st.markdown(f"**{r.source}** · {r.status}")
-        st.code(r.last_error, language="text")
+        st.markdown(f"**{code_label('source', r.source)}** · {code_label('status', r.status)}")
+        if details:
+            st.code(wh.redact(r.last_error), language="text")
     with st.expander(t("run_history")):
         ui.table(history, "mn_history_table", "load_history")
 elif history is not None:
     st.info(t("no_data"))
 
 st.subheader(t("refresh_runs"))
-log = wh.run_log()
+log = wh.run_log() if details else {}
 if log is None:
-    st.info(t("no_runs", path=wh.run_log_path()))
+    st.info(t("no_runs"))
 else:
     for name, df in log.items():
-        st.caption(name)
+        st.caption(t(f"runlog_{name}"))
         err = next((c for c in ("error", "error_message", "traceback") if c in df.columns), None)
         if err and df[err].notna().any():
             st.code(str(df.loc[df[err].notna(), err].iloc[0]), language="text")
@@ -68,6 +70,17 @@ if q_counts is not None:
     if rows is not None:
         ui.table(rows, "mn_quarantine_rows", "quarantine_rows")
 
+st.subheader(t("data_quality"))
+dq_counts = ui.quiet(dq_counts)  # absent from a warehouse built before ingestion recorded findings
+if dq_counts is not None:
+    if dq_counts.empty:
+        st.success(t("no_findings"))
+    else:
+        ui.table(dq_counts, "mn_dq_counts", "data_quality_counts")
+        rows = ui.quiet(dq_rows)
+        if rows is not None:
+            ui.table(rows, "mn_dq_rows", "data_quality_rows")
+
 st.subheader(t("dbt_tests"))
 if isinstance(dbt_res, wh.ModelMissing):
     dbt_res = wh.fetch_many([("dbt_results_any", ())])[0]
@@ -77,7 +90,7 @@ if dbt_res is not None and not dbt_res.empty:
         cnt = dbt_res.groupby("status", as_index=False).size().rename(columns={"size": "test_count"})
         cols = st.columns(max(1, len(cnt)))
         for c, r in zip(cols, cnt.itertuples(), strict=False):
-            c.metric(str(r.status), f"{int(r.test_count):,}")
+            c.metric(str(code_label("status", r.status)), f"{int(r.test_count):,}")
         bad = dbt_res[~dbt_res["status"].astype(str).str.lower().isin(["pass", "success"])]
         dbt_res = pd.concat([bad, dbt_res.drop(bad.index)])
     ui.table(dbt_res, "mn_dbt", "dbt_results")
@@ -99,4 +112,25 @@ if trend is not None and not trend.empty:
             charts.bar(trend, "period", y, t("recon_trend"), color=color, barmode="stack"),
             key="mn_recon_trend",
         )
-    ui.table(trend, "mn_recon_trend_table", "recon_trend")
+    ui.table(
+        trend.sort_values("period") if "period" in trend.columns else trend,
+        "mn_recon_trend_table",
+        "recon_trend",
+    )
+
+# --- alerts (rules in reports.toml; state in the operational database) ------------------------
+from app.lib import report_center as rc  # noqa: E402
+
+st.subheader(rc.tr("alerts"))
+alert_states = alert_events = None
+if rc.has_ops_database():  # nothing ran yet: no alerts, and no database created by looking
+    try:
+        alert_states, alert_events = rc.alerts(rc.reporting())
+    except Exception as exc:  # a broken reports.toml or ops database is shown, not raised
+        st.warning(rc.tr("no_config", error=exc))
+if alert_states is None or alert_states.empty:
+    st.success(rc.tr("no_alerts"))
+else:
+    rc.show(alert_states, "mn_alert_states")
+    with st.expander(rc.tr("alert_history")):
+        rc.show(alert_events, "mn_alert_events")

@@ -4,30 +4,35 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.lib import charts, fmt, kpi, ui
+from app.lib import charts, consolidation, drill, fmt, kpi, ui
 from app.lib import queries as Q
 from app.lib import warehouse as wh
-from app.lib.i18n import t
+from app.lib.i18n import get_lang, t
 
 st.title(t("page_overview"))
 ui.guard()
-f = ui.filters("ov")
+f = ui.filters("ov", default_range="closed_month")
+# the group's own rows (GROUP) only for a user granted every org; others get a consolidation
+# computed over their orgs (app.lib.consolidation)
+scope = wh.scope()
+f["consolidated"] = consolidated = scope.full and kpi.is_consolidated(f["orgs"], f["all_orgs"])
+st.caption(t("kpi_range_default"))
 kpis, aging, recon_open, margin, expense = wh.fetch_many(Q.page_requests("overview", f))
 all_kpis = ui.result(kpis)
 prev, ly = kpi.comparison_ranges(f["p0"], f["p1"])
-kpis, consolidated = (None, False) if all_kpis is None else kpi.scope(all_kpis, f["orgs"], f["all_orgs"])
+kpis, group_label = (None, None) if all_kpis is None else consolidation.kpis(all_kpis, f["orgs"], scope)
 currencies = (
     [] if kpis is None or "currency" not in kpis.columns else sorted(kpis["currency"].dropna().unique())
 )
-scope_label = t("group") if consolidated else ", ".join(f["orgs"])
+scope_label = group_label or ", ".join(f["orgs"])
 st.caption(t("kpis_for", orgs=scope_label, p0=f["p0"], p1=f["p1"]) + (f" · {'/'.join(currencies)}"))
 if len(currencies) > 1:
     st.warning(t("mixed_currency"))
 
 if kpis is not None:
     table = kpi.kpi_table(kpis, f["p0"], f["p1"])
-    prev_label = t("prev_period", p=f"{prev[0]}~{prev[1]}")
-    ly_label = t("ly_period", p=f"{ly[0]}~{ly[1]}")
+    prev_label = t("prev_period", p=ui.period_range(*prev))
+    ly_label = t("ly_period", p=ui.period_range(*ly))
     cols = st.columns(4)
     for i, row in enumerate(table.itertuples()):
         with cols[i % 4]:
@@ -77,11 +82,38 @@ if kpis is not None:
         mom_pct=table["mom_pct"].map(fmt.pct),
         yoy_pct=table["yoy_pct"].map(fmt.pct),
     )
-    show.columns = [t("metric"), f"{f['p0']}~{f['p1']}", prev_label, t("vs_prev"), ly_label, t("vs_ly")]
+    show.columns = [
+        t("metric"),
+        ui.period_range(f["p0"], f["p1"]),
+        prev_label,
+        t("vs_prev"),
+        ly_label,
+        t("vs_ly"),
+    ]
     ui.table(show, "ov_kpis", "kpi_comparison")
 
+    with st.expander(t("drill_statement")):
+        which = st.selectbox(
+            t("metric"),
+            list(kpi.KPI_LINES),
+            key="ov_drill_kpi",
+            format_func=lambda k, lang=get_lang(): t(k, lang),
+        )
+        statement, lines = kpi.KPI_LINES[which]
+        drill.figure(
+            "ov_drill",
+            statement,
+            lines,
+            ["GROUP"] if consolidated else f["orgs"],
+            f["p0"],
+            f["p1"],
+            f["org_names"],
+        )
+
     st.subheader(t("trend"))
-    monthly = kpi.monthly(kpis, f["p0"], f["p1"])
+    # the trend always shows the twelve months to the end of the range
+    trend_from = min(p for p in f["periods"] if p >= Q.shift_period(f["p1"], -11))
+    monthly = kpi.monthly(kpis, min(trend_from, f["p0"]), f["p1"])
     flows = [c for c in ("revenue", "gross_margin", "opex", "net_profit") if c in monthly.columns]
     if not monthly.empty and flows:
         st.plotly_chart(

@@ -1,112 +1,104 @@
-"""Financial reports with drill-down: figure → GL lines → document chain."""
+"""Financial reports: the three statements in the form's layout, the trial balance,
+agings, expenses and margins - for one org or the group - each figure drilling down
+to its accounts, GL lines and source documents."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from app.lib import chain, fmt, ui
-from app.lib import queries as Q
+from app.lib import consolidation, drill, fmt, statements, ui
 from app.lib import warehouse as wh
 from app.lib.i18n import t
 
-REPORTS = (
-    "trial_balance",
-    "income_statement",
-    "balance_sheet",
-    "ar_aging",
-    "ap_aging",
-    "expense_by_department",
-    "sales_margin",
-)
+STATEMENTS = ("balance_sheet", "income_statement", "cash_flow_statement")
+LISTS = ("trial_balance", "ar_aging", "ap_aging", "expense_by_department", "sales_margin")
 
 st.title(t("page_reports"))
 ui.guard()
 f = ui.filters("rp", multi_org=False, period_range=False, group=True)
-results = dict(zip(REPORTS, wh.fetch_many(Q.page_requests("reports", f)), strict=True))
+org, period = f["org"], f["period"]
+is_group = org == drill.GROUP
+# the group's own rows for a user granted every org, else a consolidation over the user's orgs
+names, requests = consolidation.report_requests(f, wh.scope())
+results = dict(zip(names, wh.fetch_many(requests), strict=True))
+if is_group:
+    results["trial_balance"] = results.pop("trial_balance_consolidated")
+orgs = f.get("org_names", {})
 
-# currency filter: offered when a report carries a currency column
-currencies = sorted(
-    {
-        str(c)
-        for r in results.values()
-        if isinstance(r, pd.DataFrame) and "currency" in r.columns
-        for c in r["currency"].dropna().unique()
-    }
-)
-cur = None
-if len(currencies) > 1:
-    cur = st.selectbox(t("currency"), [t("all"), *currencies], key="rp_currency")
-    cur = None if cur == t("all") else cur
+tab_names = [*STATEMENTS, *LISTS] + (["eliminations"] if is_group else [])
+tabs = dict(zip(tab_names, st.tabs([t(n) for n in tab_names]), strict=True))
 
-
-def _filtered(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["currency"] == cur] if cur and "currency" in df.columns else df
-
-
-tabs = st.tabs([t(r) for r in REPORTS])
-for tab, name in zip(tabs, REPORTS, strict=True):
-    with tab:
-        df = ui.result(results[name])
+for name in STATEMENTS:
+    with tabs[name]:
+        df = ui.rows(results[name])
         if df is None:
             continue
-        if df.empty:
-            st.info(t("no_data"))
+        currency = str(df["currency"].iloc[0])
+        st.caption(t("fs_heading", org=ui.org_label_of(org), p=period, cur=currency))
+        table = statements.form(df, name)
+        st.dataframe(
+            statements.styled(table, df.set_index("line_code")["kind"]),
+            key=f"rp_{name}",
+            hide_index=True,
+            column_config=statements.column_config(table),
+            width="stretch",
+            height=min(36 * (len(table) + 1), 2400),
+        )
+        if name == "balance_sheet":
+            ok, assets, right = statements.balance_check(df)
+            (st.success if ok else st.error)(
+                t("fs_balanced" if ok else "fs_unbalanced", a=fmt.money(assets), b=fmt.money(right))
+            )
+        if name == "cash_flow_statement":
+            unclassified = ui.quiet(results["cash_flow_unclassified"])
+            if unclassified is not None and not unclassified.empty:
+                with st.expander(t("cf_unclassified", n=len(unclassified))):
+                    ui.table(unclassified, "rp_cf_unclassified", f"cash_flow_unclassified_{org}_{period}")
+        ui.downloads(df, f"rp_{name}", f"{name}_{org}_{period}")
+        with st.expander(t("drill_statement")):
+            col = statements.COLUMNS[name][0]
+            lines = statements.drillable_lines(df, col)["line_code"].tolist()
+            if name == "cash_flow_statement":
+                lines = [code for code in lines if code != "CF_OPENING_CASH"]
+                drill.cash_flow(f"rp_drill_{name}", lines, org, period, period)
+            elif lines:
+                drill.figure(f"rp_drill_{name}", name, lines, [org], period, period, orgs)
+
+for name in LISTS:
+    with tabs[name]:
+        df = ui.rows(results[name])
+        if df is None:
             continue
-        ui.table(_filtered(df), f"rp_{name}", f"{name}_{f['org']}_{f['period']}")
+        if is_group and name == "trial_balance":
+            st.caption(t("tb_group_note"))
+        ui.table(df, f"rp_{name}", f"{name}_{org}_{period}")
+
+if is_group:
+    with tabs["eliminations"]:
+        df = ui.result(results["eliminations"])
+        if df is not None:
+            st.caption(t("eliminations_note"))
+            if df.empty:
+                st.info(t("no_eliminations"))
+            else:
+                ui.table(df, "rp_eliminations", f"eliminations_{period}")
 
 # --- drill-down: account → GL lines → document chain ---------------------------------
 tb = ui.quiet(results["trial_balance"])
 st.subheader(t("drill_account"))
-if f["org"] == "GROUP":
+if is_group:
     st.info(t("drill_needs_org"))
 elif tb is not None and not tb.empty:
-    name_col = "account_name" if "account_name" in tb.columns else None
-    labels = {
-        str(r["account_code"]): f"{r['account_code']} {r[name_col] if name_col else ''}".strip()
-        for _, r in tb.iterrows()
-    }
+    names = tb["account_name"] if "account_name" in tb.columns else [""] * len(tb)
+    labels = {str(a): f"{a} {n or ''}".strip() for a, n in zip(tb["account_code"], names, strict=True)}
     acct = st.selectbox(
         t("account"),
         [""] + list(labels),
         key="rp_drill_account",
-        format_func=lambda a: labels.get(a, t("no_account")),
+        format_func=lambda a, none=t("no_account"): labels.get(a, none),
     )
     if acct:
-        lines = ui.fetch("gl_lines_account", f["org"], f["period"], acct)
-        if lines is not None:
-            row = tb[tb["account_code"].astype(str) == acct].iloc[0]
-            st.caption(
-                t("gl_lines_of", acct=labels[acct], p=f["period"], n=len(lines))
-                + f" · {t('debit')} {fmt.money(lines['debit'].sum())} / {t('credit')} "
-                f"{fmt.money(lines['credit'].sum())}"
-                + (
-                    f" (TB: {fmt.money(row.get('period_debit'))} / {fmt.money(row.get('period_credit'))})"
-                    if "period_debit" in tb.columns
-                    else ""
-                )
-            )
-            ui.table(lines, "rp_gl_lines", f"gl_{f['org']}_{f['period']}_{acct}")
-            docs = sorted(lines["source_document_no"].dropna().astype(str).unique().tolist())
-            st.subheader(t("drill_doc"))
-            doc = st.selectbox(
-                t("source_document"), [""] + docs, key="rp_drill_doc", format_func=lambda d: d or t("no_doc")
-            )
-            if doc:
-                try:
-                    events, gl = chain.document_chain(doc)
-                except (wh.ModelMissing, wh.QueryFailed) as exc:
-                    ui.result(exc)
-                else:
-                    st.markdown(f"**{t('doc_chain', doc=doc)}**")
-                    st.caption(t("chain_events"))
-                    if not events.empty and "event_type" in events.columns:
-                        st.markdown(
-                            " → ".join(
-                                f"`{e}` {d}"
-                                for e, d in zip(events["event_type"], events["document_no"], strict=False)
-                            )
-                        )
-                    ui.table(events, "rp_chain_events", f"chain_{doc}")
-                    st.caption(t("chain_vouchers"))
-                    ui.table(gl, "rp_chain_gl", f"chain_gl_{doc}")
+        row = tb[tb["account_code"].astype(str) == acct].iloc[0]
+        drill.gl_lines(
+            "rp_gl", org, acct, period, period, totals=(row.get("period_debit"), row.get("period_credit"))
+        )

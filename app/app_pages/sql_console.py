@@ -1,68 +1,83 @@
-"""Analyst SQL: a read-only console over the warehouse with the model and
-column descriptions beside it; results as a table, a quick chart, downloads."""
+"""Analyst SQL: a read-only console over the documented models, limited to the
+user's orgs, with the model and column descriptions beside it; results as a
+table, a quick chart, downloads. Queries run in worker processes (app.lib.console)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from app.lib import charts, settings, ui
+from app.lib import charts, console, fmt, settings, ui
 from app.lib import warehouse as wh
-from app.lib.i18n import t
+from app.lib.i18n import column_label, get_lang, model_note, t
 
 st.title(t("page_sql"))
 ui.guard()
 limits = settings.console()
+scope = wh.scope()
 left, right = st.columns([3, 2])
 
 with right:
     st.subheader(t("models"))
     rels, cols = wh.model_docs()
-    user = rels[~rels["schema_name"].isin(["information_schema", "pg_catalog"])] if not rels.empty else rels
-    names = [
-        f"{s}.{n}" for s, n in zip(user.get("schema_name", []), user.get("table_name", []), strict=False)
-    ]
+    names = [f"{s}.{n}" for s, n in console.model_list()]
     model = st.selectbox(t("model"), names, key="sql_model")
-    if model:
+    if model and not rels.empty:
         schema, name = model.split(".", 1)
-        r = user[(user["schema_name"] == schema) & (user["table_name"] == name)].iloc[0]
-        if r.get("description"):
-            st.markdown(str(r["description"]))
+        r = rels[(rels["schema_name"] == schema) & (rels["table_name"] == name)]
+        described = None if r.empty else r.iloc[0].get("description")
+        note = model_note(name) or (described if get_lang() == "en" else None)
+        if note:
+            st.markdown(str(note))
         mc = cols[(cols["schema_name"] == schema) & (cols["table_name"] == name)]
+        if get_lang() == "zh":  # the field, its Chinese name and type (the English notes are in the YAML)
+            docs = mc.assign(description=mc["column_name"].map(lambda c: column_label(c, "zh")))
+        else:
+            docs = mc
+        docs = docs[["column_name", "data_type", "description"]]
         st.dataframe(
-            mc[["column_name", "data_type", "description"]],
+            docs,
+            column_config=fmt.column_config(docs),
             hide_index=True,
             width="stretch",
             key="sql_columns",
             height=360,
         )
-        st.caption(f"`select * from {schema}.{name} limit 100`")
+        st.caption(f"`select * from {name} limit 100`")
 
 with left:
     st.subheader(t("sql_editor"))
-    default = "select * from information_schema.tables limit 50"
+    default = "select org_code, period, count(*) as n from fct_gl_lines group by all order by all"
     sql = st.text_area(
         t("sql_editor"), value=default, height=180, key="sql_text", label_visibility="collapsed"
     )
     st.caption(
-        f"row limit {int(limits['row_limit']):,} · timeout {float(limits['timeout_seconds']):g} s · "
-        f"memory {limits['memory_limit']} · read-only, no file/network/extension access"
+        t(
+            "console_scope",
+            orgs=", ".join(scope.orgs),
+            rows=int(limits["row_limit"]),
+            timeout=float(limits["timeout_seconds"]),
+            memory=limits["memory_limit"],
+        )
     )
+    # a query runs when the button is pressed, once; reruns (a chart axis, a download) show its result
     if st.button(t("run"), key="sql_run", type="primary"):
-        st.session_state["sql_last"] = sql
-    last = st.session_state.get("sql_last")
-    if last:
         try:
-            res = wh.console_query(
-                last,
+            st.session_state["sql_outcome"] = console.run(
+                sql,
                 row_limit=int(limits["row_limit"]),
                 timeout_s=float(limits["timeout_seconds"]),
                 memory_limit=str(limits["memory_limit"]),
+                overhead_mb=int(limits["worker_overhead_mb"]),
             )
-        except wh.ConsoleRefused as exc:
-            st.error(t("sql_refused", msg=str(exc)))
-        except wh.QueryFailed as exc:
-            st.error(t("sql_error", msg=exc.error))
+        except console.ConsoleRefused as exc:
+            st.session_state["sql_outcome"] = t("sql_refused", msg=str(exc))
+        except console.ConsoleFailed as exc:
+            st.session_state["sql_outcome"] = t("sql_error", msg=str(exc))
+    res = st.session_state.get("sql_outcome")
+    if res is not None:
+        if isinstance(res, str):
+            st.error(res)
         else:
             df = res.frame
             st.caption(
@@ -76,6 +91,11 @@ with left:
                 x = c1.selectbox(t("x_axis"), list(df.columns), key="sql_x")
                 y = c2.selectbox(t("y_axis"), nums, index=len(nums) - 1, key="sql_y")
                 kind = c3.radio(
-                    "chart", ["bar", "line"], horizontal=True, key="sql_kind", label_visibility="collapsed"
+                    t("chart_kind"),
+                    ["bar", "line"],
+                    horizontal=True,
+                    key="sql_kind",
+                    format_func=lambda k, lang=get_lang(): t(k, lang),
+                    label_visibility="collapsed",
                 )
                 st.plotly_chart(charts.quick(df.head(500), x, y, kind), key="sql_chart")

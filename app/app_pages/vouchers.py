@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.lib import chain, charts, downloads, fmt, ui
+from app.lib import access, audited, chain, charts, display, downloads, fmt, ui
 from app.lib import queries as Q
 from app.lib import warehouse as wh
-from app.lib.i18n import t
+from app.lib.i18n import code_label, get_lang, t
 from app.lib.voucher_view import voucher_table
+from ledgerbridge.reports.render import MIME
 
 st.title(t("page_vouchers"))
 ui.guard()
@@ -18,9 +19,21 @@ c1, c2 = st.columns(2)
 with c1:
     opts = ui.quiet(wh.fetch_many([("proposal_statuses", ())])[0])
     opts = [] if opts is None else opts["status"].dropna().astype(str).tolist()
-    f["proposal_statuses"] = st.multiselect(t("status"), opts, key="vp_status")
+    f["proposal_statuses"] = st.multiselect(
+        t("status"),
+        opts,
+        placeholder=t("all"),
+        key="vp_status",
+        format_func=lambda v, lang=get_lang(): code_label("status", v, lang),
+    )
 with c2:
-    f["event_types"] = st.multiselect(t("event_type"), Q.EVENT_TYPES, key="vp_event_type")
+    f["event_types"] = st.multiselect(
+        t("event_type"),
+        Q.EVENT_TYPES,
+        placeholder=t("all"),
+        key="vp_event_type",
+        format_func=lambda v, lang=get_lang(): code_label("event_type", v, lang),
+    )
 summary, proposals, unposted = wh.fetch_many(Q.page_requests("vouchers", f))
 
 summary = ui.result(summary)
@@ -29,7 +42,9 @@ if summary is not None and not summary.empty:
     tot = summary.groupby("status", as_index=False)[["proposal_count", "amount"]].sum()
     for i, r in enumerate(tot.itertuples()):
         with cols[i % 4]:
-            st.metric(str(r.status), f"{int(r.proposal_count):,}", help=fmt.money(r.amount))
+            st.metric(
+                str(code_label("status", r.status)), f"{int(r.proposal_count):,}", help=fmt.money(r.amount)
+            )
     st.plotly_chart(
         charts.bar(
             summary,
@@ -89,32 +104,44 @@ if proposals is not None:
                 )
                 if rule is not None and not rule.empty:
                     with st.expander(t("rule")):
+                        shown = display.frame(rule)
                         st.dataframe(
-                            rule, hide_index=True, key="vp_rule", column_config=fmt.column_config(rule)
+                            shown, hide_index=True, key="vp_rule", column_config=fmt.column_config(shown)
                         )
 
-        st.subheader(t("export_selected"))
-        chosen = st.multiselect(t("select_proposals"), ids, default=ids[: min(len(ids), 50)], key="vp_export")
+        can_export = access.allowed("export_vouchers")  # the import file is finance's, not everyone's
+        if can_export:
+            st.subheader(t("export_selected"))
+        chosen = (
+            st.multiselect(
+                t("select_proposals"),
+                ids,
+                default=ids[: min(len(ids), 50)],
+                key="vp_export",
+                placeholder=t("choose"),
+            )
+            if can_export
+            else []
+        )
         if chosen:
             sel = proposals[proposals["proposal_id"].astype(str).isin(chosen)]
             exp_lines = ui.fetch("proposal_lines", chosen)
             if exp_lines is not None:
-                e1, e2, _ = st.columns([1, 1, 4])
-                with e1:
-                    st.download_button(
-                        t("download_xlsx"),
-                        key="vp_export_xlsx",
-                        data=lambda: downloads.voucher_import_bytes(sel, exp_lines, "xlsx"),
-                        file_name="voucher_import.xlsx",
-                    )
-                with e2:
-                    st.download_button(
-                        t("download_csv"),
-                        key="vp_export_csv",
-                        data=lambda: downloads.voucher_import_bytes(sel, exp_lines, "csv"),
-                        file_name="voucher_import.csv",
-                        mime="text/csv",
-                    )
+                for col, kind in zip(st.columns([1, 1, 4]), ("xlsx", "csv"), strict=False):
+                    with col:
+                        st.download_button(
+                            t(f"download_{kind}"),
+                            key=f"vp_export_{kind}",
+                            data=audited.download(
+                                lambda kind=kind: downloads.voucher_import_bytes(sel, exp_lines, kind),
+                                what="voucher_import",
+                                fmt=kind,
+                                frame=exp_lines,
+                                action="export_vouchers",
+                            ),
+                            file_name=f"voucher_import.{kind}",
+                            mime=MIME[kind],
+                        )
 
 st.subheader(t("unposted"))
 unposted = ui.result(unposted)

@@ -22,10 +22,11 @@ STAGE = {
     "DN": 1,
     "PINV": 2,
     "SINV": 2,
+    "ADV": 1,
     "EC_APPROVE": 2,
     "PAY": 3,
     "REC": 3,
-    "EC_PAY": 3,
+    "CPAY": 3,
 }
 
 

@@ -1,12 +1,38 @@
 """Every chart of the app (plotly). Codes (accounts, orgs, periods) are
-category axes so plotly never reads "1122" or "2025-01" as numbers."""
+category axes so plotly never reads "1122" or "2025-01" as numbers; periods
+run in calendar order whatever order the traces bring them in; series and
+legend entries are named in the UI language; count axes tick in whole numbers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from app.lib.i18n import code_column, code_label, column_label
+
+_PERIOD = re.compile(r"^\d{4}-\d{2}(-\d{2})?( \d{2}:\d{2})?$")
+
+
+def _series_name(col: str) -> str:
+    return column_label(col)
+
+
+def _order_periods(fig: go.Figure, values: pd.Series, axis: str = "x") -> None:
+    """Category axis of periods / dates in calendar order (plotly keeps first appearance)."""
+    cats = sorted({str(v) for v in values.dropna()})
+    if cats and all(_PERIOD.match(c) for c in cats):
+        getattr(fig, f"update_{axis}axes")(categoryorder="array", categoryarray=cats)
+
+
+def _count_axis(fig: go.Figure, values: pd.Series, axis: str = "y") -> None:
+    """Whole-number ticks (no 0, 0, 1, 1, 2 from a fractional step)."""
+    top = pd.to_numeric(values, errors="coerce").abs().max()
+    extra = {"dtick": 1} if pd.notna(top) and top <= 10 else {}
+    getattr(fig, f"update_{axis}axes")(tickformat=",d", **extra)
+
 
 _LAYOUT = dict(
     margin=dict(l=10, r=10, t=40, b=10),
@@ -33,9 +59,16 @@ def line(
     fig = go.Figure()
     for i, y in enumerate(ys):
         fig.add_trace(
-            go.Scatter(x=df[x].astype(str), y=df[y], mode="lines+markers", name=(names[i] if names else y))
+            go.Scatter(
+                x=df[x].astype(str),
+                y=df[y],
+                mode="lines+markers",
+                name=(names[i] if names else _series_name(y)),
+            )
         )
-    return _finish(fig, title)
+    fig = _finish(fig, title)
+    _order_periods(fig, df[x])
+    return fig
 
 
 def bar(
@@ -50,6 +83,8 @@ def bar(
     """Bars of ``y`` by ``x`` (a category axis), optionally split by ``color``."""
     fig = go.Figure()
     ys = [y] if isinstance(y, str) else list(y)
+    if code_column(x):  # codes on the axis in the UI language
+        df = df.assign(**{x: df[x].map(lambda v: code_label(x, v))})
     if color is not None:
         for key, part in df.groupby(color, sort=True):
             xs, vals = part[x].astype(str), part[ys[0]]
@@ -57,7 +92,7 @@ def bar(
                 go.Bar(
                     x=vals if horizontal else xs,
                     y=xs if horizontal else vals,
-                    name=str(key),
+                    name=str(code_label(color, key)),
                     orientation="h" if horizontal else "v",
                 )
             )
@@ -68,23 +103,25 @@ def bar(
                 go.Bar(
                     x=vals if horizontal else xs,
                     y=xs if horizontal else vals,
-                    name=col,
+                    name=_series_name(col),
                     orientation="h" if horizontal else "v",
                 )
             )
     fig.update_layout(barmode=barmode)
     counts = all(any(h in c for h in ("count", "rows_", "_rows")) for c in ys)
-    if counts:  # counts: whole numbers, not money
-        fig.update_layout(title=title, **_LAYOUT)
-        fig.update_xaxes(type="category")
-        fig.update_yaxes(tickformat=",d")
-        return fig
+    totals = df.groupby(x)[ys].sum().sum(axis=1) if barmode == "stack" else df[ys].stack()
     if horizontal:
         fig.update_layout(title=title, **_LAYOUT)
         fig.update_yaxes(type="category", autorange="reversed")
         fig.update_xaxes(**_MONEY_AXIS)
+        if counts:
+            _count_axis(fig, totals, "x")
         return fig
-    return _finish(fig, title)
+    fig = _finish(fig, title)
+    if counts:  # counts: whole numbers, not money
+        _count_axis(fig, totals)
+    _order_periods(fig, df[x])
+    return fig
 
 
 def waterfall(steps: Sequence[tuple[str, float]], title: str, start_label: str, end_label: str) -> go.Figure:

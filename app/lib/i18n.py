@@ -10,6 +10,8 @@ import functools
 import tomllib
 from pathlib import Path
 
+from app.lib.access_text import TEXT as ACCESS_TEXT
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 _STATE_KEY = "lang"
@@ -21,14 +23,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "warehouse": ("数据仓库", "Warehouse"),
     "published_at": ("发布时间", "Published"),
     "wh_missing": (
-        "尚未找到数据仓库文件：{path}。请先运行 `make demo` 或 `ledgerbridge run` 生成并发布数据仓库。",
-        "No warehouse file at {path}. Run `make demo` or `ledgerbridge run` to build and publish it.",
+        "尚未找到数据仓库。请先运行 `make demo` 或 `ledgerbridge run` 生成并发布数据仓库。",
+        "No warehouse yet. Run `make demo` or `ledgerbridge run` to build and publish it.",
     ),
     "wh_empty": (
-        "数据仓库 {path} 中还没有任何模型。请运行 `make demo` 或 `ledgerbridge run`。",
-        "The warehouse {path} has no models yet. Run `make demo` or `ledgerbridge run`.",
+        "数据仓库中还没有任何模型。请运行 `make demo` 或 `ledgerbridge run`。",
+        "The warehouse has no models yet. Run `make demo` or `ledgerbridge run`.",
     ),
-    "wh_error": ("无法读取数据仓库 {path}：{error}", "Cannot read the warehouse {path}: {error}"),
+    "wh_error": ("无法读取数据仓库：{error}", "Cannot read the warehouse: {error}"),
     "model_missing": (
         "模型 {models} 尚未在数据仓库中生成，此部分暂不可用。",
         "Model {models} is not in the warehouse yet; this section is not available.",
@@ -49,6 +51,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period_to": ("截止期间", "To period"),
     "currency": ("币别", "Currency"),
     "all": ("全部", "All"),
+    "choose": ("请选择", "Choose"),
     "consolidated": ("合并（报告币 CNY）", "Consolidated (reporting CNY)"),
     "status": ("状态", "Status"),
     "event_type": ("业务类型", "Event type"),
@@ -108,6 +111,70 @@ TEXT: dict[str, tuple[str, str]] = {
     "drill_needs_org": ("合并报表不能直接钻取，请选择一个组织。", "Choose one org to drill into GL lines."),
     "no_account": ("— 选择科目 —", "— choose an account —"),
     "no_doc": ("— 选择单据 —", "— choose a document —"),
+    "cash_flow_statement": ("现金流量表", "Cash flow statement"),
+    "eliminations": ("合并抵销", "Eliminations"),
+    "fs_line_no": ("行次", "Line"),
+    "fs_item": ("项目", "Item"),
+    "fs_closing_balance": ("期末余额", "End of period"),
+    "fs_prior_year_end_balance": ("上年年末余额", "End of previous year"),
+    "fs_period_amount": ("本期金额", "This period"),
+    "fs_ytd_amount": ("本年累计金额", "Year to date"),
+    "fs_prior_year_period_amount": ("上年同期金额", "Same period last year"),
+    "fs_prior_year_ytd_amount": ("上期金额（上年累计）", "Last year to date"),
+    "fs_heading": ("编制单位：{org}　　{p}　　单位：元　币别：{cur}", "{org} · {p} · amounts in {cur}"),
+    "fs_balanced": (
+        "资产总计 {a} = 负债和所有者权益总计 {b}，报表平衡。",
+        "Total assets {a} = total liabilities and equity {b}: the balance sheet balances.",
+    ),
+    "fs_unbalanced": (
+        "资产总计 {a} ≠ 负债和所有者权益总计 {b}，报表不平衡！",
+        "Total assets {a} ≠ total liabilities and equity {b}: the balance sheet does not balance!",
+    ),
+    "cf_unclassified": ("未能分类的现金流量明细（{n} 笔）", "Cash flows not classified ({n})"),
+    "drill_statement": (
+        "钻取：报表项目 → 科目/往来单位 → 明细账 → 单据",
+        "Drill down: line → accounts / parties → GL lines → documents",
+    ),
+    "drill_line": ("报表项目", "Statement line"),
+    "no_line": ("— 选择报表项目 —", "— choose a line —"),
+    "drill_line_of": ("{line}（{p}）的构成：{n} 项", "{line} ({p}): {n} parts"),
+    "drill_figure": ("钻取数字：{kpi}", "Drill into: {kpi}"),
+    "tb_group_note": (
+        "合并科目余额表为各组织折算后相加（未抵销），内部往来与交易的抵销见“合并抵销”。",
+        "The group trial balance adds up the orgs' translated balances before eliminations; "
+        "see Eliminations.",
+    ),
+    "eliminations_note": (
+        "集团内部往来余额与内部交易的抵销分录（报告币）；两边余额之差单列为“内部往来差额”。",
+        "Intercompany balances and transactions eliminated (reporting currency); what the two "
+        "sides leave over is listed as the intercompany difference.",
+    ),
+    "no_eliminations": (
+        "本期没有集团内部往来或交易需要抵销。",
+        "No intercompany balances or transactions this period.",
+    ),
+    "documents": ("单据", "Documents"),
+    "runlog_runs": ("刷新运行", "Refresh runs"),
+    "runlog_run_steps": ("运行步骤", "Run steps"),
+    "runlog_dbt_results": ("模型与测试结果", "Model and test results"),
+    "difference": ("差额", "Difference"),
+    "business_document_no": ("业务单据编号", "business document no."),
+    "gl_voucher_no": ("总账凭证号", "GL voucher no."),
+    "legs": ("分录", "Legs"),
+    "show_legs": ("显示分录数", "Show legs"),
+    "doc_count_help": ("按单据计数（一张单据可有多条分录）", "Documents (a document can have several legs)"),
+    "sql_limits": (
+        "行数上限 {rows:,} · 超时 {secs:g} 秒 · 内存上限 {mem} · 只读，不能访问文件、网络或扩展",
+        "row limit {rows:,} · timeout {secs:g} s · memory {mem} · read-only, no file/network/extension "
+        "access",
+    ),
+    "chart_kind": ("图表类型", "Chart type"),
+    "bar": ("柱状图", "Bar"),
+    "line": ("折线图", "Line"),
+    "kpi_range_default": (
+        "默认为最近已结账月份，与上月及去年同月比较。",
+        "Defaults to the latest closed month, compared with the month before and the same month last year.",
+    ),
     # recon
     "count": ("笔数", "Count"),
     "amount": ("金额", "Amount"),
@@ -152,11 +219,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "run_history": ("运行历史", "Run history"),
     "last_error": ("最近错误", "Last error"),
     "quarantine": ("隔离数据", "Quarantined rows"),
+    "data_quality": ("数据质量（重复、删除、文件变更）", "Data quality (duplicates, deletions, files)"),
+    "no_findings": ("没有数据质量问题。", "No data-quality findings."),
     "dbt_tests": ("dbt 测试结果", "dbt test results"),
     "unmapped": ("未映射代码", "Unmapped codes"),
     "recon_trend": ("对账差异趋势", "Reconciliation exception trend"),
     "refresh_runs": ("刷新运行步骤", "Refresh run steps"),
-    "no_runs": ("尚无运行记录（{path} 不存在）。", "No runs yet ({path} does not exist)."),
+    "no_runs": ("尚无运行记录。", "No runs yet."),
     "no_error": ("最近没有错误。", "No recent error."),
     # sql
     "sql_editor": ("SQL（只读）", "SQL (read-only)"),
@@ -172,6 +241,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "truncated": ("（已截断至上限）", " (truncated at the row limit)"),
 }
 
+TEXT.update(ACCESS_TEXT)  # login, roles, audit, user admin and console texts
+
 
 def get_lang() -> str:
     """The current UI language from the session (Chinese unless switched)."""
@@ -184,25 +255,6 @@ def get_lang() -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
-#: Reconciliation statuses as finance reads them (the code stays visible for analysts).
-STATUS_TEXT: dict[str, tuple[str, str]] = {
-    "matched": ("已匹配", "Matched"),
-    "timing": ("跨期入账", "Timing"),
-    "amount_mismatch": ("金额不符", "Amount mismatch"),
-    "missing_in_gl": ("未入账", "Missing in GL"),
-    "missing_in_business": ("无业务单据", "Missing in business"),
-    "duplicate_posting": ("重复入账", "Duplicate posting"),
-    "fx_difference": ("汇率差异", "FX difference"),
-    "ambiguous": ("待人工确认", "Ambiguous"),
-}
-
-
-def status_label(status: str, lang: str | None = None) -> str:
-    """A reconciliation status in the UI language, e.g. "未入账 missing_in_gl"."""
-    pair = STATUS_TEXT.get(status)
-    return status if pair is None else f"{pair[LANGS.index(lang or get_lang())]} {status}"
-
-
 def t(key: str, lang: str | None = None, **kwargs: object) -> str:
     """The text for ``key`` in ``lang`` (default: the session's), formatted with ``kwargs``."""
     lang = lang or get_lang()
@@ -212,11 +264,78 @@ def t(key: str, lang: str | None = None, **kwargs: object) -> str:
 
 
 @functools.cache
-def _column_labels() -> dict[str, dict[str, str]]:
+def _labels() -> dict:
     with open(Path(__file__).with_name("column_labels.toml"), "rb") as f:
         return tomllib.load(f)
 
 
+#: Words an English header spells differently from its column name.
+_EN_WORDS = {
+    "id": "ID",
+    "gl": "GL",
+    "fx": "FX",
+    "ytd": "YTD",
+    "vat": "VAT",
+    "erp": "ERP",
+    "dbt": "dbt",
+    "rpt": "(CNY)",
+    "pct": "%",
+    "mom": "MoM",
+    "yoy": "YoY",
+    "ar": "AR",
+    "ap": "AP",
+    "s": "(s)",
+    "no": "no.",
+    "en": "(English)",
+    "zh": "(Chinese)",
+}
+
+
+def readable(name: str) -> str:
+    """A snake_case name as an English header: ``closing_balance_rpt`` -> ``Closing balance (CNY)``."""
+    words = [_EN_WORDS.get(w, w) for w in str(name).split("_") if w]
+    text = " ".join(words) or str(name)
+    return text[:1].upper() + text[1:]
+
+
 def column_label(name: str, lang: str | None = None) -> str:
-    """A table column's header in ``lang``: its label from ``column_labels.toml``, else its name."""
-    return _column_labels().get(lang or get_lang(), {}).get(name, name)
+    """A table column's header in ``lang``: its label from ``column_labels.toml``; an English
+    header not listed is the name made readable."""
+    lang = lang or get_lang()
+    label = _labels().get(lang, {}).get(name)
+    if label:
+        return label
+    return readable(name) if lang == "en" else name
+
+
+def code_column(column: str) -> str | None:
+    """The code list a column's values come from (``[codes.*]``), or None."""
+    labels = _labels()
+    column = labels.get("codes_alias", {}).get(column, column)
+    return column if column in labels.get("codes", {}) else None
+
+
+def code_label(column: str, value: object, lang: str | None = None) -> object:
+    """A code value of ``column`` in the UI language (``missing_in_gl`` -> 未入账); unknown values as is."""
+    codes = code_column(column)
+    if codes is None or not isinstance(value, str):
+        return value
+    pair = _labels()["codes"][codes].get(value)
+    return value if pair is None else pair[LANGS.index(lang or get_lang())]
+
+
+def status_label(status: str, lang: str | None = None) -> str:
+    """A reconciliation status in the UI language (未入账 / Missing in GL)."""
+    return str(code_label("recon_status", status, lang))
+
+
+def model_note(model: str, lang: str | None = None) -> str | None:
+    """What a model holds, in Chinese (``[models]``); None when there is no note or in English."""
+    if (lang or get_lang()) != "zh":
+        return None
+    return _labels().get("models", {}).get(model)
+
+
+def display_rules() -> dict[str, list[str]]:
+    """Columns tables hide, show first and show last (``[display]``)."""
+    return _labels().get("display", {})

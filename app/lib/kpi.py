@@ -19,6 +19,35 @@ KPI_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: Balances are taken at the range's last period; everything else is summed.
 BALANCES = ("cash", "ar", "ap")
+#: The statement lines each KPI is made of (what its figure drills into).
+_PROFIT_LINES = [
+    "REVENUE",
+    "COST_OF_SALES",
+    "TAXES_AND_SURCHARGES",
+    "SELLING_EXPENSES",
+    "ADMIN_EXPENSES",
+    "RD_EXPENSES",
+    "FINANCE_COSTS",
+    "OTHER_INCOME",
+    "INVESTMENT_INCOME",
+    "NET_EXPOSURE_HEDGE_GAINS",
+    "FAIR_VALUE_GAINS",
+    "CREDIT_IMPAIRMENT",
+    "ASSET_IMPAIRMENT",
+    "ASSET_DISPOSAL_GAINS",
+    "NON_OPERATING_INCOME",
+    "NON_OPERATING_EXPENSES",
+    "INCOME_TAX",
+]
+KPI_LINES: dict[str, tuple[str, list[str]]] = {
+    "revenue": ("income_statement", ["REVENUE"]),
+    "gross_margin": ("income_statement", ["REVENUE", "COST_OF_SALES"]),
+    "opex": ("income_statement", ["SELLING_EXPENSES", "ADMIN_EXPENSES", "RD_EXPENSES"]),
+    "net_profit": ("income_statement", _PROFIT_LINES),
+    "cash": ("balance_sheet", ["MONETARY_FUNDS"]),
+    "ar": ("balance_sheet", ["ACCOUNTS_RECEIVABLE"]),
+    "ap": ("balance_sheet", ["ACCOUNTS_PAYABLE"]),
+}
 
 
 def kpi_column(df: pd.DataFrame, kpi: str) -> str | None:
@@ -116,6 +145,11 @@ def overdue(aging: pd.DataFrame) -> float | None:
 GROUP = "GROUP"
 
 
+def is_consolidated(orgs: list[str], all_orgs: list[str]) -> bool:
+    """All orgs of a group chosen: the figures are the group's (reporting currency, eliminated)."""
+    return set(orgs) >= set(all_orgs) and len(all_orgs) > 1
+
+
 def scope(kpis: pd.DataFrame, orgs: list[str], all_orgs: list[str]) -> tuple[pd.DataFrame, bool]:
     """The KPI rows to show and whether they are the consolidated (GROUP) view.
 
@@ -123,6 +157,6 @@ def scope(kpis: pd.DataFrame, orgs: list[str], all_orgs: list[str]) -> tuple[pd.
     Otherwise the chosen orgs' own rows (summed by the callers).
     """
     has_group = (kpis["org_code"] == GROUP).any()
-    if has_group and set(orgs) >= set(all_orgs) and len(all_orgs) > 1:
+    if has_group and is_consolidated(orgs, all_orgs):
         return kpis[kpis["org_code"] == GROUP], True
     return kpis[kpis["org_code"].isin(orgs)], False

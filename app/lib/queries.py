@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from app.lib.consolidation_sql import SQL as CONSOLIDATION_SQL
+
 #: Columns of ``fct_business_events`` that may link a document to the rest of
 #: its chain (order → receipt/delivery → invoice → payment). Only these names
 #: are ever put into SQL as identifiers, and only when the catalog has them.
@@ -41,12 +43,16 @@ SQL: dict[str, str] = {
     "periods_recon_items": "select distinct period from {recon_items} where period is not null order by 1",
     "periods_fct_gl_lines": "select distinct period from {fct_gl_lines} where period is not null order by 1",
     "orgs": "select * from {dim_org} order by org_code",
+    "closed_period": """
+        select max(period) as period from (
+            select period from {dim_period} group by period having bool_and(is_closed))""",
     "accounts": "select * from {dim_account} order by account_code",
     # --- management overview ------------------------------------------------
     "kpi_monthly": "select * from {kpi_monthly} where list_contains(?, org_code) order by org_code, period",
     "ar_aging_period": "select * from {ar_aging} where list_contains(?, org_code) and period = ?",
     "recon_open_by_org_period": """
-        select org_code, period, count(*) as open_count, sum(abs(coalesce(difference, 0))) as open_amount
+        select org_code, period, count(distinct coalesce(business_document_no, gl_voucher_no)) as open_count,
+               count(*) as leg_count, sum(abs(coalesce(difference, 0))) as open_amount
         from {recon_items}
         where recon_status <> 'matched' and list_contains(?, org_code)
         group by org_code, period order by period, org_code""",
@@ -56,26 +62,64 @@ SQL: dict[str, str] = {
     "expense_dept_range": """
         select * from {expense_by_department}
         where list_contains(?, org_code) and period between ? and ?""",
-    # --- financial reports --------------------------------------------------
+    # --- financial reports ---------------------------------------------------
     "trial_balance_consolidated": """
         select * from {trial_balance_consolidated} where period = ? order by account_code""",
     "trial_balance": """
-        select tb.*, a.account_name, a.account_type
-        from {trial_balance} tb left join {dim_account} a on a.account_code = tb.account_code
+        select tb.*
+        from {trial_balance} tb
         where tb.org_code = ? and tb.period = ?
         order by tb.account_code""",
-    "income_statement": "select * from {income_statement} where org_code = ? and period = ?",
-    "balance_sheet": "select * from {balance_sheet} where org_code = ? and period = ?",
-    "ar_aging": "select * from {ar_aging} where org_code = ? and period = ?",
-    "ap_aging": "select * from {ap_aging} where org_code = ? and period = ?",
-    "expense_by_department": "select * from {expense_by_department} where org_code = ? and period = ?",
-    "sales_margin": "select * from {sales_margin} where org_code = ? and period = ?",
+    "balance_sheet": "select * from {balance_sheet} where org_code = ? and period = ? order by display_order",
+    "income_statement": """
+        select * from {income_statement} where org_code = ? and period = ? order by display_order""",
+    "cash_flow_statement": """
+        select * from {cash_flow_statement} where org_code = ? and period = ? order by display_order""",
+    "cash_flow_unclassified": """
+        select * from {cash_flow_unclassified} where org_code = ? and period = ? order by abs(amount) desc""",
+    # only between two orgs the user sees (for a user granted every org: all of them)
+    "eliminations": """
+        select * from {consolidation_eliminations}
+        where period = ? and counterparty_org_code in (select org_code from {dim_org})
+        order by statement, line_code, org_code, counterparty_org_code""",
+    "ar_aging": "select * from {ar_aging} where org_code = ? and period = ? order by open_amount desc",
+    "ap_aging": "select * from {ap_aging} where org_code = ? and period = ? order by open_amount desc",
+    "expense_by_department": """
+        select * from {expense_by_department} where org_code = ? and period = ?
+        order by dept_code, account_code""",
+    "sales_margin": """
+        select * from {sales_margin} where org_code = ? and period = ? order by revenue desc""",
+    "fs_lines": "select * from {fs_lines} where statement = ? order by display_order",
+    "cash_flow_movements": """
+        select m.*, a.account_name, a.account_name_en
+        from {int_cash_flow_movements} m left join {dim_account} a on a.account_code = m.account_code
+        where m.org_code = ? and m.period between ? and ? and coalesce(m.line_code, 'CF_UNCLASSIFIED') = ?
+        order by m.voucher_date, m.voucher_id
+        limit 5000""",
+    "line_details": """
+        select d.source_org_code, d.entry_kind, d.account_code, a.account_name, a.account_name_en,
+               d.party_type, d.party_code, d.rule_id, d.currency, sum(d.amount) as amount
+        from {statement_line_details} d left join {dim_account} a on a.account_code = d.account_code
+        where d.org_code = ? and d.statement = ? and d.line_code = ? and d.period between ? and ?
+        group by all
+        order by abs(sum(d.amount)) desc""",
     "gl_lines_account": """
         select gl_line_id, voucher_date, voucher_word, voucher_no, line_no, summary, account_code,
                debit, credit, currency, amount_original, fx_rate, supplier_code, customer_code,
                employee_code, dept_code, source_document_no, voucher_id
         from {fct_gl_lines}
         where org_code = ? and period = ? and starts_with(account_code, ?)
+        order by voucher_date, voucher_word, voucher_no, line_no
+        limit 5000""",
+    "gl_lines_range": """
+        select gl_line_id, period, voucher_date, voucher_word, voucher_no, line_no, summary, account_code,
+               debit, credit, currency, amount_original, fx_rate, supplier_code, customer_code,
+               employee_code, dept_code, source_document_no, voucher_id
+        from {fct_gl_lines}
+        where org_code = ? and period between ? and ? and starts_with(account_code, ?)
+          and (? = '' or ? = coalesce(case ? when 'customer' then customer_code
+                                             when 'supplier' then supplier_code
+                                             when 'employee' then employee_code end, '(none)'))
         order by voucher_date, voucher_word, voucher_no, line_no
         limit 5000""",
     "gl_lines_docs": """
@@ -90,13 +134,21 @@ SQL: dict[str, str] = {
         order by event_date, event_id""",
     # --- reconciliation -----------------------------------------------------
     "recon_summary": """
-        select recon_status, org_code, period, control_account, count(*) as item_count,
+        select recon_status, org_code, period, control_account,
+               count(distinct coalesce(business_document_no, gl_voucher_no)) as document_count,
+               count(*) as item_count,
                sum(coalesce(business_amount_base, 0)) as business_amount,
                sum(coalesce(gl_amount_base, 0)) as gl_amount,
                sum(coalesce(difference, 0)) as difference
         from {recon_items}
         where list_contains(?, org_code) and period between ? and ?
         group by all order by period, org_code, control_account, recon_status""",
+    "recon_by_status": """
+        select recon_status, count(distinct coalesce(business_document_no, gl_voucher_no)) as document_count,
+               count(*) as item_count, sum(coalesce(difference, 0)) as difference
+        from {recon_items}
+        where list_contains(?, org_code) and period between ? and ?
+        group by recon_status""",
     "recon_bridge": """
         select * from {recon_account_bridge}
         where list_contains(?, org_code) and period = ?
@@ -115,7 +167,9 @@ SQL: dict[str, str] = {
         order by abs(coalesce(difference, 0)) desc, period, business_document_no
         limit 2000""",
     "recon_open_trend": """
-        select period, recon_status, count(*) as open_count, sum(abs(coalesce(difference, 0))) as open_amount
+        select period, recon_status,
+               count(distinct coalesce(business_document_no, gl_voucher_no)) as open_count,
+               count(*) as leg_count, sum(abs(coalesce(difference, 0))) as open_amount
         from {recon_items}
         where recon_status <> 'matched' and list_contains(?, org_code)
         group by period, recon_status order by period, recon_status""",
@@ -146,12 +200,115 @@ SQL: dict[str, str] = {
         select source_name, table_name, reason, count(*) as row_count
         from {mon_quarantine} group by all order by row_count desc""",
     "quarantine_rows": "select * from {mon_quarantine} limit 1000",
+    "data_quality_counts": """
+        select source_name, table_name, check_name, count(*) as row_count
+        from {mon_data_quality} group by all order by source_name, table_name, check_name""",
+    "data_quality_rows": "select * from {mon_data_quality} order by found_at desc limit 1000",
     "dbt_results": "select * from {mon_dbt_results} order by status, unique_id",
     "dbt_results_any": "select * from {ops.dbt_results}",
     "unmapped_codes": "select * from {mon_unmapped_codes}",
     "mon_recon_trend": "select * from {mon_recon_trend}",
     "row_counts": "select schema_name, table_name, estimated_size from duckdb_tables() order by 1, 2",
 }
+SQL.update(CONSOLIDATION_SQL)  # the consolidation over a user's orgs (app.lib.consolidation_sql)
+
+
+#: The reports page's lists that the group has rows of too (parameters: org, period).
+REPORT_LISTS = ("ar_aging", "ap_aging", "expense_by_department", "sales_margin")
+#: The reports page's statements and tables of one org, in tab order (parameters: org, period).
+REPORT_QUERIES = (
+    "balance_sheet",
+    "income_statement",
+    "cash_flow_statement",
+    "trial_balance",
+    *REPORT_LISTS,
+)
+
+#: The pages each named query serves. A user runs a query only when one of their roles
+#: opens one of its pages (``app/roles.toml``); ``*``: the filters every page needs.
+#: A query not listed here is refused to everyone (a test checks that none is missing).
+QUERY_PAGES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "periods",
+            "periods_kpi_monthly",
+            "periods_recon_items",
+            "periods_fct_gl_lines",
+            "orgs",
+            "closed_period",
+            "accounts",
+        ),
+        ("*",),
+    ),
+    **dict.fromkeys(
+        (
+            "kpi_monthly",
+            "kpi_monthly_consolidated",
+            "ar_aging_period",
+            "recon_open_by_org_period",
+            "sales_margin_range",
+            "expense_dept_range",
+        ),
+        ("overview",),
+    ),
+    **dict.fromkeys(
+        (
+            "trial_balance_consolidated",
+            *REPORT_QUERIES,
+            "eliminations",
+            "cash_flow_unclassified",
+            "cash_flow_movements",
+            "gl_lines_account",
+        ),
+        ("reports",),
+    ),
+    # the consolidation over the orgs of a user granted only some (app.lib.consolidation)
+    **dict.fromkeys((f"scoped_{name}" for name in (*REPORT_QUERIES, "cash_flow_unclassified")), ("reports",)),
+    # the drill-down from a figure (reports, overview) to its accounts, GL lines and documents;
+    # a document's chain also from a voucher proposal
+    **dict.fromkeys(
+        ("fs_lines", "line_details", "scoped_line_details", "gl_lines_range"), ("reports", "overview")
+    ),
+    **dict.fromkeys(("gl_lines_docs", "events_docs", "events_linked"), ("reports", "overview", "vouchers")),
+    **dict.fromkeys(
+        ("recon_summary", "recon_by_status", "recon_bridge", "recon_exceptions"), ("reconciliation",)
+    ),
+    "recon_open_trend": ("reconciliation", "monitor"),
+    **dict.fromkeys(
+        ("proposal_statuses", "proposal_summary", "proposals", "proposal_lines", "unposted", "posting_rule"),
+        ("vouchers",),
+    ),
+    **dict.fromkeys(
+        (
+            "load_history",
+            "quarantine_counts",
+            "quarantine_rows",
+            "data_quality_counts",
+            "data_quality_rows",
+            "dbt_results",
+            "dbt_results_any",
+            "unmapped_codes",
+            "mon_recon_trend",
+            "row_counts",
+        ),
+        ("monitor",),
+    ),
+}
+#: Queries that need an action besides the page: raw records (quarantined, or findings about
+#: loaded rows) are monitor details.
+QUERY_ACTIONS: dict[str, str] = {"quarantine_rows": "monitor_details", "data_quality_rows": "monitor_details"}
+
+
+def may_run(who: Any, name: str) -> bool:
+    """Whether principal ``who`` (:class:`app.lib.access.Principal`) may run query ``name``."""
+    key = name.split("|", 1)[0]
+    pages = QUERY_PAGES.get(key)
+    if pages is None:
+        return False
+    if "*" not in pages and not set(pages) & who.pages:
+        return False
+    action = QUERY_ACTIONS.get(key)
+    return action is None or who.can(action)
 
 
 def sql(name: str) -> str:
@@ -207,29 +364,34 @@ def page_requests(page: str, f: dict[str, Any]) -> list[tuple[str, tuple[Any, ..
     orgs, org = list(f["orgs"]), f["org"]
     p0, p1, period = f["p0"], f["p1"], f["period"]
     if page == "overview":
+        # all orgs: the group's own rows (reporting currency, intercompany eliminated)
+        scope = ["GROUP"] if f.get("consolidated") else orgs
         return [
             ("kpi_monthly", ([*orgs, "GROUP"],)),
-            ("ar_aging_period", (orgs, p1)),
+            ("ar_aging_period", (scope, p1)),
             ("recon_open_by_org_period", (orgs,)),
-            ("sales_margin_range", (orgs, p0, p1)),
-            ("expense_dept_range", (orgs, p0, p1)),
+            ("sales_margin_range", (scope, p0, p1)),
+            ("expense_dept_range", (scope, p0, p1)),
         ]
     if page == "reports":
-        return [
-            (name, (org, period))
-            for name in (
-                "trial_balance",
-                "income_statement",
-                "balance_sheet",
-                "ar_aging",
-                "ap_aging",
-                "expense_by_department",
-                "sales_margin",
-            )
+        if org == "GROUP":
+            return [
+                ("balance_sheet", (org, period)),
+                ("income_statement", (org, period)),
+                ("cash_flow_statement", (org, period)),
+                ("trial_balance_consolidated", (period,)),
+                *[(name, (org, period)) for name in REPORT_LISTS],
+                ("eliminations", (period,)),
+                ("cash_flow_unclassified", (org, period)),
+            ]
+        return [(name, (org, period)) for name in REPORT_QUERIES] + [
+            ("eliminations", (period,)),
+            ("cash_flow_unclassified", (org, period)),
         ]
     if page == "recon":
         return [
             ("recon_summary", (orgs, p0, p1)),
+            ("recon_by_status", (orgs, p0, p1)),
             ("recon_bridge", (orgs, p1)),
             (
                 "recon_exceptions",
@@ -259,6 +421,8 @@ def page_requests(page: str, f: dict[str, Any]) -> list[tuple[str, tuple[Any, ..
             ("load_history", ()),
             ("quarantine_counts", ()),
             ("quarantine_rows", ()),
+            ("data_quality_counts", ()),
+            ("data_quality_rows", ()),
             ("dbt_results", ()),
             ("unmapped_codes", ()),
             ("mon_recon_trend", ()),
@@ -280,4 +444,4 @@ RECON_STATUSES = (
     "ambiguous",
 )
 EXCEPTION_STATUSES = RECON_STATUSES[1:]
-EVENT_TYPES = ("GR", "PINV", "PAY", "DN", "SINV", "REC", "EC_APPROVE", "EC_PAY")
+EVENT_TYPES = ("GR", "PINV", "PAY", "DN", "SINV", "REC", "EC_APPROVE", "CPAY", "ADV")

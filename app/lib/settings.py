@@ -36,7 +36,28 @@ def amber_factor() -> float:
 
 
 def console() -> dict[str, Any]:
-    """SQL console limits: row_limit, timeout_seconds, memory_limit."""
-    base = {"row_limit": 10000, "timeout_seconds": 10.0, "memory_limit": "512MB"}
+    """SQL console limits: row_limit, timeout_seconds, memory_limit, worker_overhead_mb."""
+    base = {"row_limit": 10000, "timeout_seconds": 10.0, "memory_limit": "512MB", "worker_overhead_mb": 1024}
     base.update(settings().get("sql_console", {}))
     return base
+
+
+def login_policy():
+    """Lockout and session limits from ``[access]`` (``LEDGERBRIDGE_LOGIN_DELAY_S`` overrides the delay)."""
+    from ledgerbridge.ops.login import LoginPolicy
+
+    acc = settings().get("access", {})
+    delay = os.environ.get("LEDGERBRIDGE_LOGIN_DELAY_S")
+    return LoginPolicy(
+        max_failures=int(acc.get("max_failed_logins", 5)),
+        lockout_minutes=float(acc.get("lockout_minutes", 15)),
+        failure_delay_s=float(delay if delay is not None else acc.get("failed_login_delay_seconds", 1)),
+        idle_minutes=float(acc.get("session_idle_minutes", 30)),
+        session_hours=float(acc.get("session_max_hours", 12)),
+    )
+
+
+def sso() -> dict[str, str]:
+    """Single sign-on settings: ``provider`` ('' = the default [auth] section) and ``label``."""
+    acc = settings().get("access", {})
+    return {"provider": str(acc.get("sso_provider", "")), "label": str(acc.get("sso_label", "SSO"))}

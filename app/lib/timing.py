@@ -5,7 +5,8 @@ uncached in a fresh read-only connection, as the first visitor after a
 publish would see it; the median of ``repeats`` runs is reported. The
 catalog (loaded once per published version) is excluded from page times and
 reported as ``_catalog``. Drill-downs are timed as ``reports.drill`` (an
-account's GL lines) and ``reports.chain`` (a document's chain).
+account's GL lines) and ``reports.chain`` (a document's chain); the group view
+of a user granted two orgs (computed, not read) as ``reports.scoped``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.lib import consolidation
 from app.lib import queries as Q
 from app.lib import warehouse as wh
 
@@ -45,6 +47,8 @@ def measure_pages(warehouse_path: str | Path, repeats: int = 5) -> dict[str, flo
     out: dict[str, float] = {"_catalog": time.perf_counter() - t0}
     f = _defaults(path, rels)
     batches = {page: Q.page_requests(page, f) for page in PAGES}
+    scoped_orgs = f["orgs"][:2]
+    batches["reports.scoped"] = [(name, (f["period"],)) for name in consolidation.SCOPED.values()]
     # drill-downs: the largest account of the trial balance, one of its documents
     _, (tb,) = wh.timed_uncached(path, [("trial_balance", (f["org"], f["period"]))], rels)
     if not isinstance(tb, Exception) and not tb.empty and "period_debit" in tb.columns:
@@ -61,7 +65,8 @@ def measure_pages(warehouse_path: str | Path, repeats: int = 5) -> dict[str, flo
                 ("gl_lines_docs", ([docs[0]],)),
             ]
     for page, reqs in batches.items():
-        times = [wh.timed_uncached(path, reqs, rels)[0] for _ in range(repeats)]
+        codes = scoped_orgs if page == "reports.scoped" else None
+        times = [wh.timed_uncached(path, reqs, rels, codes)[0] for _ in range(repeats)]
         out[page] = statistics.median(times)
     return out
 

@@ -12,9 +12,13 @@ Rules it enforces (see ../../../shared/STACK.md):
   user) and substituted as quoted identifiers.
 * A model that does not exist yet raises :class:`ModelMissing`, which pages
   show as an info message, not as an error.
-
-Role checks and per-user org scoping (a later issue) belong here too: every
-query passes through :func:`fetch` / :func:`fetch_many`.
+* Who is asking (:mod:`app.lib.access`): nothing is read without a logged-in
+  user; a named query runs only for a user whose roles open one of its pages
+  (:data:`app.lib.queries.QUERY_PAGES`); and every model is read through its
+  org-filtered view (:mod:`app.lib.scoping`), so results hold only the user's
+  granted orgs, and the consolidated ``GROUP`` rows only for a user granted
+  every org. The cache key carries the org scope.
+* File-system paths never reach the page: messages pass through :func:`redact`.
 """
 
 from __future__ import annotations
@@ -32,13 +36,25 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from app.lib import access, scoping
 from app.lib import queries as Q
+from ledgerbridge.roles import policy
 
 #: Cache sizes: pages issue a handful of queries per filter combination.
 CACHE_TTL_S = 3600
 CACHE_MAX_ENTRIES = 512
-#: Per-connection settings for page queries (the SQL console adds its own).
-PAGE_CONFIG = {"enable_external_access": False, "memory_limit": "1GB", "threads": 4}
+#: Settings of every page connection, locked: the same in every connection of the app
+#: process (DuckDB refuses a second configuration for an open file), and nothing a query
+#: could loosen. The SQL console runs in worker processes with its own (:mod:`app.lib.console`).
+PAGE_CONFIG = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "python_enable_replacements": False,
+    "memory_limit": "1GB",
+    "threads": 4,
+    "lock_configuration": True,
+}
 
 Version = tuple[str, int, int]
 
@@ -58,11 +74,20 @@ class QueryFailed(RuntimeError):
     """A query against an existing model failed (e.g. a column was renamed)."""
 
     def __init__(self, name: str, error: str):
-        self.name, self.error = name, error
-        super().__init__(f"{name}: {error}")
+        self.name, self.error = name, redact(error)
+        super().__init__(f"{name}: {self.error}")
 
     def __reduce__(self):
         return (QueryFailed, (self.name, self.error))
+
+
+#: Absolute paths (POSIX, and Windows drive paths) in a message.
+_PATH = re.compile(r"(?<![\w:/])/(?:[^\s/'\"`:]+/)*[^\s/'\"`:]+|\b[A-Za-z]:\\[^\s'\"`]+")
+
+
+def redact(message: str) -> str:
+    """``message`` without file-system paths (a user sees that a file is wrong, not where it is)."""
+    return _PATH.sub("…", str(message))
 
 
 def warehouse_path() -> Path:
@@ -148,6 +173,12 @@ _SCHEMA_PREF = (
 
 def resolve(rels: pd.DataFrame, model: str) -> str | None:
     """The quoted ``"schema"."table"`` for a model name (``schema.name`` pins the schema)."""
+    pair = resolve_pair(rels, model)
+    return None if pair is None else f'"{pair[0]}"."{pair[1]}"'
+
+
+def resolve_pair(rels: pd.DataFrame, model: str) -> tuple[str, str] | None:
+    """(schema, table) of a model name (``schema.name`` pins the schema), or None."""
     if rels.empty:
         return None
     schema, _, name = model.rpartition(".")
@@ -163,27 +194,36 @@ def resolve(rels: pd.DataFrame, model: str) -> str | None:
         return (len(_SCHEMA_PREF) + (10 if s.startswith(("raw", "staging", "stg")) else 0), s)
 
     best = sorted(hits["schema_name"].tolist(), key=rank)[0]
-    return f'"{best}"."{name}"'
+    return best, name
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 
-def render(sql: str, rels: pd.DataFrame) -> str:
-    """Replace ``{model}`` placeholders with resolved relations (or raise ModelMissing)."""
+def render(
+    sql: str, rels: pd.DataFrame, readable: scoping.Readable, codes: Sequence[str]
+) -> tuple[str, dict[str, str]]:
+    """``sql`` with each ``{model}`` replaced by its org-filtered view, and the views' DDL.
+
+    Raises :class:`ModelMissing` for a model the warehouse lacks and
+    :class:`~app.lib.access.AccessDenied` for one nobody may read.
+    """
     missing: list[str] = []
+    views: dict[str, str] = {}
 
     def sub(m: re.Match[str]) -> str:
-        rel = resolve(rels, m.group(1))
-        if rel is None:
+        pair = resolve_pair(rels, m.group(1))
+        if pair is None:
             missing.append(m.group(1))
             return "NULL"
-        return rel
+        org_scoped = scoping.require_readable(readable, *pair)
+        views[scoping.view_name(*pair)] = scoping.view_ddl(*pair, org_scoped, codes)
+        return f'"{scoping.view_name(*pair)}"'
 
     out = _PLACEHOLDER.sub(sub, sql)
     if missing:
         raise ModelMissing(missing)
-    return out
+    return out, views
 
 
 def has_model(model: str, ver: Version | None = None) -> bool:
@@ -207,18 +247,30 @@ def columns_of(model: str, ver: Version | None = None) -> list[str]:
 Request = tuple[str, tuple[Any, ...]]
 
 
-def _execute(path: str, rels: pd.DataFrame, requests: Sequence[Request]) -> list[pd.DataFrame | Exception]:
-    """Run named queries in one read-only connection; per-request errors are returned, not raised."""
+def _execute(
+    path: str,
+    rels: pd.DataFrame,
+    readable: scoping.Readable,
+    codes: tuple[str, ...],
+    requests: Sequence[Request],
+) -> list[pd.DataFrame | Exception]:
+    """Run named queries in one read-only connection, over views filtered to ``codes``;
+    per-request errors are returned, not raised."""
     rendered: list[tuple[str, str | Exception, tuple[Any, ...]]] = []
+    views: dict[str, str] = {}
     for name, params in requests:
         try:
-            rendered.append((name, render(Q.sql(name), rels), params))
-        except ModelMissing as exc:
+            sql, used = render(Q.sql(name), rels, readable, codes)
+            views.update(used)
+            rendered.append((name, sql, params))
+        except (ModelMissing, access.AccessDenied) as exc:
             rendered.append((name, exc, params))
-    out: list[pd.DataFrame | Exception] = []
     if all(isinstance(r[1], Exception) for r in rendered):
         return [r[1] for r in rendered]  # type: ignore[misc]
+    out: list[pd.DataFrame | Exception] = []
     with connect(path) as con:
+        for ddl in views.values():
+            con.execute(ddl)
         for name, sql, params in rendered:
             if isinstance(sql, Exception):
                 out.append(sql)
@@ -230,10 +282,22 @@ def _execute(path: str, rels: pd.DataFrame, requests: Sequence[Request]) -> list
     return out
 
 
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def _readable_cached(ver: Version, policy_key: int) -> scoping.Readable:
+    rels, cols = _catalog_cached(ver)
+    return scoping.readable_models(rels, cols, policy())
+
+
+def _readable(ver: Version) -> scoping.Readable:
+    return _readable_cached(ver, id(policy()))
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _fetch_cached(ver: Version, requests: tuple[Request, ...]) -> list[pd.DataFrame | Exception]:
+def _fetch_cached(
+    ver: Version, codes: tuple[str, ...], requests: tuple[Request, ...]
+) -> list[pd.DataFrame | Exception]:
     rels, _ = _catalog_cached(ver)
-    return _execute(ver[0], rels, requests)
+    return _execute(ver[0], rels, _readable(ver), codes, requests)
 
 
 def _freeze(value: Any) -> Any:
@@ -242,19 +306,57 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _load_orgs(path: str, rels: pd.DataFrame) -> tuple[str, ...]:
+    pair = resolve_pair(rels, "dim_org")
+    if pair is None:
+        return ()
+    with connect(path) as con:
+        rows = con.execute(f'select distinct org_code from "{pair[0]}"."{pair[1]}"').fetchall()
+    return tuple(sorted(str(r[0]) for r in rows if r[0] is not None))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def _orgs_cached(ver: Version) -> tuple[str, ...]:
+    return _load_orgs(ver[0], _catalog_cached(ver)[0])
+
+
+def warehouse_orgs(ver: Version | None = None) -> tuple[str, ...]:
+    """Every org of the published warehouse (``dim_org``), whoever asks: for scoping only."""
+    ver = ver or version()
+    return () if ver is None else _orgs_cached(ver)
+
+
+def scope(ver: Version | None = None) -> access.Scope:
+    """The current user's org scope in the published warehouse (:class:`NotLoggedIn` without one)."""
+    return access.scope_of(access.require(), warehouse_orgs(ver))
+
+
 def fetch_many(requests: Sequence[tuple[str, Sequence[Any]]]) -> list[pd.DataFrame | Exception]:
     """Results of several named queries from one read-only connection (cached).
 
-    Each item is a DataFrame, or a :class:`ModelMissing` / :class:`QueryFailed`
-    for that query alone, so one missing model never blanks a whole page.
+    Each item is a DataFrame, or a :class:`ModelMissing` / :class:`QueryFailed` /
+    :class:`~app.lib.access.AccessDenied` for that query alone, so one missing model
+    never blanks a whole page. Nothing is read without a logged-in user.
     """
+    who = access.current()
+    if who is None:
+        return [access.NotLoggedIn("not logged in") for _ in requests]
     ver = version()
     if ver is None:
         return [ModelMissing(["warehouse"]) for _ in requests]
-    frozen = tuple((name, tuple(_freeze(p) for p in params)) for name, params in requests)
-    res = _fetch_cached(ver, frozen)
+    codes = access.scope_of(who, _orgs_cached(ver)).codes
+    out: list[pd.DataFrame | Exception | None] = []
+    todo: list[Request] = []
+    for name, params in requests:
+        if Q.may_run(who, name):
+            out.append(None)
+            todo.append((name, tuple(_freeze(p) for p in params)))
+        else:
+            out.append(access.AccessDenied(f"{who.username} may not run query {name!r}"))
+    res = iter(_fetch_cached(ver, codes, tuple(todo)) if todo else [])
+    merged = [o if o is not None else next(res) for o in out]
     # copies: a page may add columns without touching the cached frame
-    return [r.copy() if isinstance(r, pd.DataFrame) else r for r in res]
+    return [r.copy() if isinstance(r, pd.DataFrame) else r for r in merged]
 
 
 def thaw(params: tuple[Any, ...]) -> list[Any]:
@@ -263,7 +365,7 @@ def thaw(params: tuple[Any, ...]) -> list[Any]:
 
 
 def fetch(name: str, *params: Any) -> pd.DataFrame:
-    """One named query; raises :class:`ModelMissing` or :class:`QueryFailed`."""
+    """One named query; raises :class:`ModelMissing`, :class:`QueryFailed` or ``AccessDenied``."""
     res = fetch_many([(name, params)])[0]
     if isinstance(res, Exception):
         raise res
@@ -303,21 +405,30 @@ def clear_cache() -> None:
     """Forget cached results (tests; the version key makes this unnecessary in the app)."""
     _fetch_cached.clear()
     _catalog_cached.clear()
+    _readable_cached.clear()
+    _orgs_cached.clear()
 
 
 def timed_uncached(
-    path: str | Path, requests: Sequence[tuple[str, Sequence[Any]]], rels: pd.DataFrame | None = None
+    path: str | Path,
+    requests: Sequence[tuple[str, Sequence[Any]]],
+    rels: pd.DataFrame | None = None,
+    codes: Sequence[str] | None = None,
 ) -> tuple[float, list[Any]]:
-    """Seconds to run ``requests`` uncached in one new connection, and the results.
+    """Seconds to run ``requests`` uncached in one new connection, and the results (for the bench).
 
     The catalog is loaded once per published version in the app, so it is
-    passed in (``rels``) rather than timed, unless not given.
+    passed in (``rels``) rather than timed, unless not given. ``codes``: the org
+    scope, by default every org and the consolidated rows (what an all-orgs user sees).
     """
+    cat = _load_catalog(str(path))
+    rels = cat[0] if rels is None else rels
+    readable = scoping.readable_models(rels, cat[1], policy())
+    if codes is None:
+        codes = (*_load_orgs(str(path), rels), access.GROUP)
     t0 = time.perf_counter()
-    if rels is None:
-        rels, _ = _load_catalog(str(path))
     frozen = [(n, tuple(_freeze(p) for p in params)) for n, params in requests]
-    res = _execute(str(path), rels, frozen)
+    res = _execute(str(path), rels, readable, tuple(codes), frozen)
     return time.perf_counter() - t0, res
 
 
@@ -365,145 +476,30 @@ def _run_log_cached(path: str, mtime_ns: int, limit: int) -> dict[str, pd.DataFr
 
 
 def run_log(limit: int = 500) -> dict[str, pd.DataFrame] | None:
-    """Every table of the run log (newest rows first), or None when there is no log yet."""
+    """Every table of the run log (newest rows first), or None when there is no log yet.
+
+    Only for users who may open the monitor; error texts without file paths.
+    """
+    access.require_page("monitor")
     path = run_log_path()
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:
         return None
     try:
-        return _run_log_cached(str(path), mtime, limit)
+        tables = _run_log_cached(str(path), mtime, limit)
     except Exception as exc:  # a log being written or of another shape: say so, never crash
-        return {"error": pd.DataFrame({"error": [str(exc)]})}
+        return {"error": pd.DataFrame({"error": [redact(str(exc))]})}
+    return {name: _redacted(df) for name, df in tables.items()}
 
 
-# --- the analyst SQL console ---------------------------------------------------------
-
-
-class ConsoleRefused(ValueError):
-    """The console will not run this statement; the message says why, for the analyst."""
-
-
-@dataclass
-class ConsoleResult:
-    frame: pd.DataFrame
-    truncated: bool
-    seconds: float
-
-
-#: statement type -> why it is refused
-_REFUSED_TYPES = {
-    "INSERT": "writes are not allowed: the warehouse is read-only",
-    "UPDATE": "writes are not allowed: the warehouse is read-only",
-    "DELETE": "writes are not allowed: the warehouse is read-only",
-    "CREATE": "writes are not allowed: the warehouse is read-only",
-    "CREATE_FUNC": "writes are not allowed: the warehouse is read-only",
-    "DROP": "writes are not allowed: the warehouse is read-only",
-    "ALTER": "writes are not allowed: the warehouse is read-only",
-    "TRANSACTION": "transactions are not needed: the console only reads",
-    "COPY": "COPY is not allowed: no file access from the console",
-    "COPY_DATABASE": "COPY is not allowed: no file access from the console",
-    "EXPORT": "EXPORT is not allowed: no file access from the console",
-    "ATTACH": "ATTACH is not allowed: the console reads only the published warehouse",
-    "DETACH": "DETACH is not allowed: the console reads only the published warehouse",
-    "LOAD": "INSTALL/LOAD is not allowed: no extensions in the console",
-    "SET": "settings are locked in the console",
-    "VARIABLE_SET": "settings are locked in the console",
-    "PRAGMA": "PRAGMA is not allowed in the console",
-    "CALL": "CALL is not allowed in the console",
-    "VACUUM": "writes are not allowed: the warehouse is read-only",
-    "UPDATE_EXTENSIONS": "INSTALL/LOAD is not allowed: no extensions in the console",
-}
-_ALLOWED_TYPES = ("SELECT", "EXPLAIN")
-
-
-def _statement_type(stmt: Any) -> str:
-    return str(stmt.type).rsplit(".", 1)[-1].upper()
-
-
-def check_console_sql(sql: str) -> str:
-    """The single read-only statement to run, or :class:`ConsoleRefused` with the reason."""
-    text = (sql or "").strip().rstrip(";").strip()
-    if not text:
-        raise ConsoleRefused("empty query")
-    try:
-        stmts = duckdb.extract_statements(text)
-    except duckdb.Error as exc:
-        raise ConsoleRefused(f"syntax error: {str(exc).splitlines()[0]}") from None
-    if len(stmts) != 1:
-        raise ConsoleRefused("one statement at a time")
-    kind = _statement_type(stmts[0])
-    if kind not in _ALLOWED_TYPES:
-        raise ConsoleRefused(_REFUSED_TYPES.get(kind, f"{kind} statements are not allowed; only SELECT"))
-    return text
-
-
-def _explain_refusal(exc: Exception, timeout_s: float) -> str:
-    msg = str(exc).splitlines()[0]
-    low = msg.lower()
-    if isinstance(exc, duckdb.InterruptException) or "interrupt" in low:
-        return f"the query ran longer than the {timeout_s:g} s limit and was stopped"
-    path_like = re.search(r"table with name (\S+) does not exist", low)
-    if path_like and re.search(r"[/\\]|\.(csv|parquet|json|txt|tsv|xlsx?)\b", path_like.group(1)):
-        return f"file and network access is disabled in the console ({msg})"
-    if "external access" in low or "file system" in low or "permission" in low:
-        return f"file and network access is disabled in the console ({msg})"
-    if "read-only" in low or "read only" in low:
-        return f"writes are not allowed: the warehouse is read-only ({msg})"
-    if "out of memory" in low or "memory limit" in low:
-        return f"the query needs more memory than the console allows ({msg})"
-    if "lock_configuration" in low or "configuration" in low and "locked" in low:
-        return f"settings are locked in the console ({msg})"
-    return ""
-
-
-def console_query(
-    sql: str,
-    row_limit: int = 10000,
-    timeout_s: float = 10.0,
-    memory_limit: str = "512MB",
-    path: str | Path | None = None,
-) -> ConsoleResult:
-    """Run an analyst's SELECT safely: read-only file, no external access, memory
-    limit, configuration locked, at most ``row_limit`` rows, stopped after ``timeout_s``.
-
-    Raises :class:`ConsoleRefused` (a readable reason) or :class:`QueryFailed`.
-    """
-    import threading
-
-    text = check_console_sql(sql)
-    path = Path(path or warehouse_path())
-    if not path.exists():
-        raise ConsoleRefused(f"no warehouse at {path}; run `make demo` or `ledgerbridge run`")
-    con = duckdb.connect(str(path), read_only=True)
-    timer = threading.Timer(timeout_s, con.interrupt)
-    try:
-        con.execute("SET enable_external_access = false")
-        con.execute(f"SET memory_limit = '{_safe_memory(memory_limit)}'")
-        con.execute("SET threads = 2")
-        con.execute("SET lock_configuration = true")
-        t0 = time.perf_counter()
-        timer.start()
-        try:
-            rel = con.sql(text)
-            frame = rel.limit(row_limit + 1).df() if rel is not None else pd.DataFrame()
-        except (duckdb.Error, RuntimeError) as exc:
-            why = _explain_refusal(exc, timeout_s)
-            if why:
-                raise ConsoleRefused(why) from None
-            raise QueryFailed("sql", str(exc).splitlines()[0]) from None
-        seconds = time.perf_counter() - t0
-    finally:
-        timer.cancel()
-        con.close()
-    truncated = len(frame) > row_limit
-    return ConsoleResult(frame.head(row_limit), truncated, seconds)
-
-
-def _safe_memory(value: str) -> str:
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", value.strip(), re.IGNORECASE):
-        raise ValueError(f"bad memory_limit {value!r}")
-    return value.strip()
+def _redacted(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns without file-system paths."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: redact(v) if isinstance(v, str) else v)
+    return out
 
 
 # --- model and column descriptions -----------------------------------------------------
@@ -537,10 +533,25 @@ def _yaml_docs() -> dict[str, dict[str, Any]]:
     return out
 
 
+def _yaml_key() -> float:
+    root = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
+    return max((f.stat().st_mtime for f in root.rglob("*.yml")), default=0.0) if root.is_dir() else 0.0
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=4, show_spinner=False)
+def _yaml_docs_cached(yaml_key: float) -> dict[str, dict[str, Any]]:
+    return _yaml_docs()
+
+
+def yaml_docs() -> dict[str, dict[str, Any]]:
+    """The dbt YAML's model descriptions (re-read when a YAML file changes)."""
+    return _yaml_docs_cached(_yaml_key())
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=8, show_spinner=False)
 def _docs_cached(ver: Version, yaml_key: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     rels, cols = _catalog_cached(ver)
-    docs = _yaml_docs()
+    docs = _yaml_docs_cached(yaml_key)
     rels = rels.copy()
     cols = cols.copy()
     rels["description"] = [
@@ -559,6 +570,4 @@ def model_docs() -> tuple[pd.DataFrame, pd.DataFrame]:
     ver = version()
     if ver is None:
         return pd.DataFrame(), pd.DataFrame()
-    root = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
-    key = max((f.stat().st_mtime for f in root.rglob("*.yml")), default=0.0) if root.is_dir() else 0.0
-    return _docs_cached(ver, key)
+    return _docs_cached(ver, _yaml_key())

@@ -35,5 +35,4 @@
     ({{ expr }} rlike '{{ pattern }}')
 {%- endmacro %}
 
-{#- A business document number as the GL writes it in 摘要 / 参考信息. -#}
-{% macro document_no_pattern() -%}(PO|GR|PINV|PAY|SO|DN|SINV|REC|EC)[0-9]{8}{%- endmacro %}
+

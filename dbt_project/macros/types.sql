@@ -26,3 +26,15 @@
 {% macro ratio(numerator, denominator) -%}
     cast(round(cast({{ numerator }} as decimal(38, 10)) / nullif({{ denominator }}, 0), 4) as decimal(12, 4))
 {%- endmacro %}
+
+{#- A column of a source that a company's export may not have: the column when the
+    relation has it, else a typed null (layouts differ; the mapping file says which exist). -#}
+{% macro optional_column(relation, name, type=none) -%}
+    {%- set present = [] -%}
+    {%- if execute -%}
+        {%- for c in adapter.get_columns_in_relation(relation) -%}
+            {%- if c.name | lower == name | lower -%}{%- do present.append(c.name) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if present -%}{{ name }}{%- else -%}cast(null as {{ type or dbt.type_string() }}){%- endif -%}
+{%- endmacro %}

@@ -36,6 +36,9 @@ ENTITY_KEYS: dict[str, tuple[str, ...]] = {
     "expense_claim_lines": ("claim_id", "line_no"),
     "vat_invoices": ("invoice_id",),
     "approval_steps": ("claim_id", "step_no"),
+    "employee_advances": ("advance_no",),
+    "claim_payments": ("payment_no",),
+    "claim_payment_lines": ("payment_no", "line_no"),
 }
 
 _ENTITY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")

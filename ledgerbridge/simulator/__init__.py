@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.simulator import snapshot as snap_mod
+from ledgerbridge.simulator.anomalies import AnomalyRates
 from ledgerbridge.simulator.calendar import DEFAULT_AS_OF, day_of
 from ledgerbridge.simulator.erp_writer import erp_frames, write_erp, write_sqlite
 from ledgerbridge.simulator.erp_writer import plant_bad_rows as plant_erp_bad_rows
@@ -26,6 +27,7 @@ from ledgerbridge.simulator.expense_writer import expense_tables, write_expense
 from ledgerbridge.simulator.expense_writer import plant_bad_rows as plant_expense_bad_rows
 from ledgerbridge.simulator.gl_writer import write_gl, write_if_changed
 from ledgerbridge.simulator.ground_truth import ground_truth
+from ledgerbridge.simulator.styles import style as house_style
 from ledgerbridge.simulator.world import build_world
 
 ERP_FILE = "erp.sqlite"
@@ -40,6 +42,10 @@ class SimulationConfig:
     out: Path = field(default_factory=lambda: Path("data/sources"))
     as_of: dt.date | None = None
     erp_url: str | None = None
+    #: house style (see ``styles``): numbering, codes, GL layout
+    style: str | None = None
+    #: plant nothing: no anomaly, no bad row (a well-run company's books)
+    clean: bool = False
 
 
 @dataclass
@@ -65,8 +71,10 @@ def simulate(
     as_of = np.datetime64(config.as_of) if config.as_of else DEFAULT_AS_OF
     a = day_of(as_of)
     if a < 0:
-        raise LedgerbridgeError(f"as-of date {as_of} is before the simulated year (2025)")
-    world = build_world(config.seed, config.scale)
+        raise LedgerbridgeError(f"as-of date {as_of} is before the simulated years (2024–2025)")
+    world = build_world(
+        config.seed, config.scale, house_style(config.style), AnomalyRates.none() if config.clean else None
+    )
     report("world generated (events)", len(world.events))
     snap = snap_mod.take(world, a)
     out = Path(config.out)
@@ -104,7 +112,10 @@ def simulate(
     write_if_changed(out / "ground_truth.csv", truth.to_csv(index=False).encode("utf-8"))
     write_if_changed(
         out / "simulation.json",
-        (f'{{"seed": {config.seed}, "scale": {config.scale}, "as_of": "{as_of}"}}\n').encode(),
+        (
+            f'{{"seed": {config.seed}, "scale": {config.scale}, "as_of": "{as_of}", '
+            f'"style": "{world.style.name}", "clean": {str(config.clean).lower()}}}\n'
+        ).encode(),
     )
     report("ground truth written", len(truth))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,11 +1,17 @@
-"""The simulated fiscal year: day offsets, periods and timestamps."""
+"""The simulated fiscal years: day offsets, periods and timestamps.
+
+Two fiscal years (2024 and 2025, periods 2024-01 … 2025-12), so that every
+report has a prior-year comparison. Days are offsets from 2024-01-01."""
 
 from __future__ import annotations
 
 import numpy as np
 
-YEAR_START = np.datetime64("2025-01-01")
-HORIZON_DAYS = 365  # documents are dated within fiscal year 2025
+YEAR_START = np.datetime64("2024-01-01")
+FIRST_YEAR = 2024
+YEARS = 2
+HORIZON_DAYS = int((np.datetime64("2026-01-01") - YEAR_START).astype(int))  # 731: 2024 is a leap year
+PERIODS = 12 * YEARS
 DEFAULT_AS_OF = np.datetime64("2026-01-05")
 CLOSE_AFTER_DAYS = 10  # a period is closed this many days after its end
 NEVER = np.iinfo(np.int64).max // 4  # "this never happens" day
@@ -27,7 +33,7 @@ def period_of(day: np.ndarray) -> np.ndarray:
 
 
 def period_index(day: np.ndarray) -> np.ndarray:
-    """Day offsets -> month index since 2025-01 (0..11 within the year)."""
+    """Day offsets -> month index since the first period (0 … PERIODS - 1 within the horizon)."""
     d = to_date(day).astype("datetime64[M]").astype(np.int64)
     return d - YEAR_START.astype("datetime64[M]").astype(np.int64)
 
@@ -48,3 +54,13 @@ def timestamp(day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Day offsets -> datetime64[s] during office hours of that day."""
     secs = rng.integers(8 * 3600, 19 * 3600, len(day))
     return to_date(day).astype("datetime64[s]") + secs.astype("timedelta64[s]")
+
+
+def period_name(period_idx: np.ndarray) -> np.ndarray:
+    """Month index -> 'YYYY-MM'."""
+    return np.datetime_as_string(YEAR_START.astype("datetime64[M]") + np.asarray(period_idx, np.int64))
+
+
+def year_of(day: np.ndarray) -> np.ndarray:
+    """Day offsets -> calendar year."""
+    return to_date(day).astype("datetime64[Y]").astype(np.int64) + 1970

@@ -17,6 +17,7 @@ KINDS = {
 }
 
 DOC = [("status", "code"), ("updated_at", "ts")]
+LINE_TS = [("updated_at", "ts")]
 TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
     "orgs": (
         ["org_code"],
@@ -26,6 +27,7 @@ TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             ("org_name_en", "text"),
             ("country", "code"),
             ("base_currency", "code"),
+            ("tax_id", "code"),
             ("updated_at", "ts"),
         ],
     ),
@@ -92,7 +94,7 @@ TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             ("quantity", "qty"),
             ("unit_price", "money"),
             ("net_amount", "money"),
-            ("updated_at", "ts"),
+            *LINE_TS,
         ],
     ),
     "goods_receipts": (
@@ -109,18 +111,34 @@ TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             *DOC,
         ],
     ),
+    # one line per order line received; a receipt is valued at the order price
+    "goods_receipt_lines": (
+        ["gr_no", "line_no"],
+        [
+            ("gr_no", "code"),
+            ("line_no", "int"),
+            ("po_no", "code"),
+            ("po_line_no", "int"),
+            ("material_code", "code"),
+            ("material_group", "code"),
+            ("quantity", "qty"),
+            ("unit_price", "money"),
+            ("net_amount", "money"),
+            *LINE_TS,
+        ],
+    ),
+    # invoice_kind: goods (lines reference receipt lines) or service (lines carry an expense
+    # type and a department)
     "supplier_invoices": (
         ["invoice_no"],
         [
             ("invoice_no", "code"),
             ("org_code", "code"),
             ("supplier_code", "code"),
-            ("po_no", "code"),
-            ("gr_no", "code"),
+            ("invoice_kind", "code"),
             ("invoice_date", "date"),
             ("due_date", "date"),
             ("currency", "code"),
-            ("tax_rate", "rate"),
             ("net_amount", "money"),
             ("tax_amount", "money"),
             ("gross_amount", "money"),
@@ -128,19 +146,43 @@ TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             *DOC,
         ],
     ),
+    "supplier_invoice_lines": (
+        ["invoice_no", "line_no"],
+        [
+            ("invoice_no", "code"),
+            ("line_no", "int"),
+            ("gr_no", "code"),
+            ("gr_line_no", "int"),
+            ("material_code", "code"),
+            ("quantity", "qty"),
+            ("unit_price", "money"),
+            ("expense_type", "code"),
+            ("dept_code", "code"),
+            ("net_amount", "money"),
+            ("tax_rate", "rate"),
+            ("tax_amount", "money"),
+            *LINE_TS,
+        ],
+    ),
+    # amount = what left the bank for the supplier; the bank's fee is on top of it
     "supplier_payments": (
         ["payment_no"],
         [
             ("payment_no", "code"),
             ("org_code", "code"),
             ("supplier_code", "code"),
-            ("invoice_no", "code"),
             ("payment_date", "date"),
             ("currency", "code"),
             ("amount", "money"),
+            ("bank_fee", "money"),
             ("bank_account", "code"),
             *DOC,
         ],
+    ),
+    # what the payment settles; amount − Σ allocations is a prepayment
+    "supplier_payment_allocations": (
+        ["payment_no", "line_no"],
+        [("payment_no", "code"), ("line_no", "int"), ("invoice_no", "code"), ("amount", "money"), *LINE_TS],
     ),
     "sales_orders": (
         ["so_no"],
@@ -166,7 +208,7 @@ TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             ("quantity", "qty"),
             ("unit_price", "money"),
             ("net_amount", "money"),
-            ("updated_at", "ts"),
+            *LINE_TS,
         ],
     ),
     "deliveries": (
@@ -201,19 +243,24 @@ TABLES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             *DOC,
         ],
     ),
+    # amount = what the customer sent; the bank's fee is deducted from it
     "customer_receipts": (
         ["receipt_no"],
         [
             ("receipt_no", "code"),
             ("org_code", "code"),
             ("customer_code", "code"),
-            ("invoice_no", "code"),
             ("receipt_date", "date"),
             ("currency", "code"),
             ("amount", "money"),
+            ("bank_fee", "money"),
             ("bank_account", "code"),
             *DOC,
         ],
+    ),
+    "customer_receipt_allocations": (
+        ["receipt_no", "line_no"],
+        [("receipt_no", "code"), ("line_no", "int"), ("invoice_no", "code"), ("amount", "money"), *LINE_TS],
     ),
     "inventory_movements": (
         ["movement_id"],

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ledgerbridge.simulator.calendar import to_date
+from ledgerbridge.simulator.calendar import HORIZON_DAYS, to_date
 from ledgerbridge.simulator.erp_schema import TABLES, metadata, money_columns
 from ledgerbridge.simulator.snapshot import MASTER_UPDATED, Snapshot
 from ledgerbridge.simulator.world import World
@@ -26,47 +26,42 @@ def _date(day: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(to_date(day))
 
 
+def _no(df: pd.DataFrame, idx) -> np.ndarray:
+    """Document numbers of the rows at positions ``idx`` of ``df`` (None where idx < 0)."""
+    idx = np.asarray(idx)
+    nos = df["doc_no"].to_numpy()
+    return np.where(idx >= 0, nos[np.maximum(idx, 0)], None)
+
+
 def erp_frames(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
-    """Every ERP table at the snapshot, money still in cents."""
-    m, e = world.master, snap.erp
+    """Every ERP table at the snapshot, money still in cents, codes in the house style."""
+    m, e, w = world.master, snap.erp, world
+    p, s = w.purchase, w.sales
+    orgs = m.orgs.copy()
+    orgs["org_name"] = orgs["org_code"].map(lambda o: w.style.org_names[o][0])
+    orgs["org_name_en"] = orgs["org_code"].map(lambda o: w.style.org_names[o][1])
     out: dict[str, pd.DataFrame] = {
-        "orgs": m.orgs.assign(updated_at=MASTER_UPDATED),
-        "suppliers": m.suppliers.assign(updated_at=MASTER_UPDATED),
-        "customers": m.customers.assign(updated_at=MASTER_UPDATED),
+        "orgs": orgs.assign(updated_at=MASTER_UPDATED),
+        "suppliers": m.suppliers.drop(columns="group_org").assign(updated_at=MASTER_UPDATED),
+        "customers": m.customers.drop(columns="group_org").assign(updated_at=MASTER_UPDATED),
         "materials": m.materials.assign(
             standard_cost=np.round(m.materials["standard_cost"] * 100).astype(np.int64),
             updated_at=MASTER_UPDATED,
         ),
     }
-    for side, (o, ol, f, inv, st, party) in {
-        "purchase": (
-            "purchase_orders",
-            "purchase_order_lines",
-            "goods_receipts",
-            "supplier_invoices",
-            "supplier_payments",
-            "supplier_code",
-        ),
-        "sales": (
-            "sales_orders",
-            "sales_order_lines",
-            "deliveries",
-            "customer_invoices",
-            "customer_receipts",
-            "customer_code",
-        ),
-    }.items():
-        order_key = "po_no" if side == "purchase" else "so_no"
+    for side, orders_all, o_tab, ol_tab, party, key in (
+        ("purchase", p.orders, "purchase_orders", "purchase_order_lines", "supplier_code", "po_no"),
+        ("sales", s.orders, "sales_orders", "sales_order_lines", "customer_code", "so_no"),
+    ):
         orders = e[f"{side}_orders"]
-        out[o] = pd.DataFrame(
+        frame = pd.DataFrame(
             {
-                order_key: orders["order_no"],
+                key: orders["doc_no"],
                 "org_code": orders["org_code"],
                 party: orders["party_code"],
-                "order_date": _date(orders["order_day"]),
+                "order_date": _date(orders["day"]),
                 "currency": orders["currency"],
                 "tax_rate": orders["tax_pct"] * 100,
-                "material_group": orders["material_group"],
                 "net_amount": orders["net"],
                 "tax_amount": orders["tax"],
                 "gross_amount": orders["gross"],
@@ -74,10 +69,13 @@ def erp_frames(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
                 "updated_at": orders["updated_at"],
             }
         )
+        if side == "purchase":
+            frame.insert(6, "material_group", orders["material_group"])
+        out[o_tab] = frame
         lines = e[f"{side}_order_lines"]
-        out[ol] = pd.DataFrame(
+        out[ol_tab] = pd.DataFrame(
             {
-                order_key: lines["order_no"],
+                key: _no(orders_all, lines["order_idx"]),
                 "line_no": lines["line_no"],
                 "material_code": lines["material_code"],
                 "quantity": lines["quantity"] * 100,
@@ -86,118 +84,212 @@ def erp_frames(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
                 "updated_at": lines["updated_at"],
             }
         )
-        fu = e[f"{side}_fulfilments"]
-        if side == "purchase":
-            out[f] = pd.DataFrame(
-                {
-                    "gr_no": fu["doc_no"],
-                    "org_code": fu["org_code"],
-                    "po_no": fu["order_no"],
-                    party: fu["party_code"],
-                    "receipt_date": _date(fu["day"]),
-                    "currency": fu["currency"],
-                    "material_group": fu["material_group"],
-                    "net_amount": fu["net"],
-                    "status": fu["status"],
-                    "updated_at": fu["updated_at"],
-                }
-            )
-        else:
-            out[f] = pd.DataFrame(
-                {
-                    "delivery_no": fu["doc_no"],
-                    "org_code": fu["org_code"],
-                    "so_no": fu["order_no"],
-                    party: fu["party_code"],
-                    "delivery_date": _date(fu["day"]),
-                    "currency": fu["currency"],
-                    "net_amount": fu["net"],
-                    "cost_amount": fu["cost_base"],
-                    "status": fu["status"],
-                    "updated_at": fu["updated_at"],
-                }
-            )
-        iv = e[f"{side}_invoices"]
-        cols = {
-            "invoice_no": iv["doc_no"],
-            "org_code": iv["org_code"],
-            party: iv["party_code"],
-            order_key: iv["order_no"],
-            ("gr_no" if side == "purchase" else "delivery_no"): iv["fulfil_no"],
-            "invoice_date": _date(iv["day"]),
-            "due_date": _date(iv["due_day"]),
-            "currency": iv["currency"],
-            "tax_rate": iv["tax_pct"] * 100,
-            "net_amount": iv["net"],
-            "tax_amount": iv["tax"],
-            "gross_amount": iv["gross"],
+    gr = e["goods_receipts"]
+    out["goods_receipts"] = pd.DataFrame(
+        {
+            "gr_no": gr["doc_no"],
+            "org_code": gr["org_code"],
+            "po_no": _no(p.orders, gr["order_idx"]),
+            "supplier_code": gr["party_code"],
+            "receipt_date": _date(gr["day"]),
+            "currency": gr["currency"],
+            "material_group": gr["material_group"],
+            "net_amount": gr["net"],
+            "status": gr["status"],
+            "updated_at": gr["updated_at"],
         }
-        if side == "purchase":
-            cols["vat_invoice_no"] = np.char.add(
-                "0",
-                np.char.zfill(
-                    (iv["doc_no"].str[-6:].astype(int) * 7919 % 10**7).astype(str).to_numpy().astype(str), 7
-                ),
-            )
-        out[inv] = pd.DataFrame({**cols, "status": iv["status"], "updated_at": iv["updated_at"]})
-        s = e[f"{side}_settlements"]
-        out[st] = pd.DataFrame(
+    )
+    grl = e["goods_receipt_lines"]
+    out["goods_receipt_lines"] = pd.DataFrame(
+        {
+            "gr_no": _no(p.receipts, grl["receipt_idx"]),
+            "line_no": grl["line_no"],
+            "po_no": _no(p.orders, grl["order_idx"]),
+            "po_line_no": grl["order_line_no"],
+            "material_code": grl["material_code"],
+            "material_group": grl["material_group"],
+            "quantity": grl["quantity"] * 100,
+            "unit_price": grl["unit_price"],
+            "net_amount": grl["net"],
+            "updated_at": grl["updated_at"],
+        }
+    )
+    si = e["supplier_invoices"]
+    out["supplier_invoices"] = pd.DataFrame(
+        {
+            "invoice_no": si["doc_no"],
+            "org_code": si["org_code"],
+            "supplier_code": si["party_code"],
+            "invoice_kind": si["kind"],
+            "invoice_date": _date(si["day"]),
+            "due_date": _date(si["due_day"]),
+            "currency": si["currency"],
+            "net_amount": si["net"],
+            "tax_amount": si["tax"],
+            "gross_amount": si["gross"],
+            "vat_invoice_no": np.char.add(
+                "0", np.char.zfill((si.index.to_numpy() * 7919 % 10**7 + 1).astype(str), 7)
+            ),
+            "status": si["status"],
+            "updated_at": si["updated_at"],
+        }
+    )
+    sil = e["supplier_invoice_lines"]
+    goods = sil["receipt_idx"].to_numpy() >= 0
+    out["supplier_invoice_lines"] = pd.DataFrame(
+        {
+            "invoice_no": _no(p.invoices, sil["invoice_idx"]),
+            "line_no": sil["line_no"],
+            "gr_no": _no(p.receipts, sil["receipt_idx"]),
+            "gr_line_no": np.where(goods, sil["receipt_line_no"], None),
+            "material_code": sil["material_code"],
+            "quantity": np.where(goods, sil["quantity"] * 100, None),
+            "unit_price": np.where(goods, sil["unit_price"], None),
+            "expense_type": sil["expense_type"],
+            "dept_code": sil["dept_code"],
+            "net_amount": sil["net"],
+            "tax_rate": sil["tax_pct"] * 100,
+            "tax_amount": sil["tax"],
+            "updated_at": sil["updated_at"],
+        }
+    )
+    dn = e["deliveries"]
+    out["deliveries"] = pd.DataFrame(
+        {
+            "delivery_no": dn["doc_no"],
+            "org_code": dn["org_code"],
+            "so_no": _no(s.orders, dn["order_idx"]),
+            "customer_code": dn["party_code"],
+            "delivery_date": _date(dn["day"]),
+            "currency": dn["currency"],
+            "net_amount": dn["net"],
+            "cost_amount": dn["cost_base"],
+            "status": dn["status"],
+            "updated_at": dn["updated_at"],
+        }
+    )
+    ci = e["customer_invoices"]
+    out["customer_invoices"] = pd.DataFrame(
+        {
+            "invoice_no": ci["doc_no"],
+            "org_code": ci["org_code"],
+            "customer_code": ci["party_code"],
+            "so_no": _no(s.orders, ci["order_idx"]),
+            "delivery_no": _no(s.deliveries, ci["delivery_idx"]),
+            "invoice_date": _date(ci["day"]),
+            "due_date": _date(ci["due_day"]),
+            "currency": ci["currency"],
+            "tax_rate": ci["tax_pct"] * 100,
+            "net_amount": ci["net"],
+            "tax_amount": ci["tax"],
+            "gross_amount": ci["gross"],
+            "status": ci["status"],
+            "updated_at": ci["updated_at"],
+        }
+    )
+    for table, alloc_table, heads_all, inv_all, key, party, date_col in (
+        (
+            "supplier_payments",
+            "supplier_payment_allocations",
+            p.payments.headers,
+            p.invoices,
+            "payment_no",
+            "supplier_code",
+            "payment_date",
+        ),
+        (
+            "customer_receipts",
+            "customer_receipt_allocations",
+            s.receipts.headers,
+            s.invoices,
+            "receipt_no",
+            "customer_code",
+            "receipt_date",
+        ),
+    ):
+        h = e[table]
+        out[table] = pd.DataFrame(
             {
-                ("payment_no" if side == "purchase" else "receipt_no"): s["doc_no"],
-                "org_code": s["org_code"],
-                party: s["party_code"],
-                "invoice_no": s["invoice_no"],
-                ("payment_date" if side == "purchase" else "receipt_date"): _date(s["day"]),
-                "currency": s["currency"],
-                "amount": s["amount"],
-                "bank_account": s["bank_account"],
-                "status": s["status"],
-                "updated_at": s["updated_at"],
+                key: h["doc_no"],
+                "org_code": h["org_code"],
+                party: h["party_code"],
+                date_col: _date(h["day"]),
+                "currency": h["currency"],
+                "amount": h["amount"],
+                "bank_fee": h["fee"],
+                "bank_account": h["bank_account"],
+                "status": h["status"],
+                "updated_at": h["updated_at"],
+            }
+        )
+        al = e[f"{table}_allocations"]
+        out[alloc_table] = pd.DataFrame(
+            {
+                key: _no(heads_all, al["settle_idx"]),
+                "line_no": al["line_no"],
+                "invoice_no": _no(inv_all, al["invoice_idx"]),
+                "amount": al["amount"],
+                "updated_at": al["updated_at"],
             }
         )
     moves = []
-    for side, sign, mtype in (("purchase", 1, "GR"), ("sales", -1, "GI")):
-        fl = e[f"{side}_fulfil_lines"]
-        stamp = e[f"{side}_fulfilments"].set_index("doc_no")["updated_at"]
+    for lines, heads, snap_heads, sign, mtype, doc_key in (
+        (e["goods_receipt_lines"], p.receipts, e["goods_receipts"], 1, "GR", "receipt_idx"),
+        (e["delivery_lines"], s.deliveries, e["deliveries"], -1, "GI", "delivery_idx"),
+    ):
+        # stock moves once the document is approved
+        lines = lines[lines[doc_key].isin(snap_heads.index[snap_heads["status"] != "draft"])]
+        nos = _no(heads, lines[doc_key])
         moves.append(
             pd.DataFrame(
                 {
-                    "movement_id": fl["doc_no"] + "-" + fl["order_line_no"].astype(str),
-                    "org_code": fl["org_code"],
-                    "material_code": fl["material_code"],
+                    "movement_id": pd.Series(nos).astype(str).to_numpy()
+                    + "-"
+                    + lines["line_no"].astype(str).to_numpy(),
+                    "org_code": heads["org_code"].to_numpy()[lines[doc_key].to_numpy()],
+                    "material_code": lines["material_code"].to_numpy(),
                     "movement_type": mtype,
-                    "document_no": fl["doc_no"],
-                    "movement_date": _date(fl["day"]),
-                    "quantity": sign * fl["quantity"].to_numpy() * 100,
-                    "amount_base": sign * fl["amount_base"].to_numpy(),
+                    "document_no": nos,
+                    "movement_date": _date(heads["day"].to_numpy()[lines[doc_key].to_numpy()]),
+                    "quantity": sign * lines["quantity"].to_numpy() * 100,
+                    "amount_base": sign
+                    * (lines["net_base"] if mtype == "GR" else lines["cost_base"]).to_numpy(),
                     "status": "approved",
-                    "updated_at": fl["doc_no"].map(stamp).to_numpy(),
+                    "updated_at": lines["updated_at"].to_numpy(),
                 }
             )
         )
     out["inventory_movements"] = pd.concat(moves, ignore_index=True)
-    return out
+    return {name: w.style.recode(df) for name, df in out.items()}
+
+
+STABLE_POOL = 50  # bad rows copy one of a table's first rows
 
 
 def plant_bad_rows(frames: dict[str, pd.DataFrame], world: World, a: int) -> list[dict]:
     """Append malformed copies of real rows; returns their ground-truth records."""
     rng = np.random.default_rng([world.seed, 60])
-    n = max(1, int(round(2 * world.scale)))
+    per_kind = world.rates_cfg.bad_rows_per_kind
+    n = 0 if per_kind <= 0 else max(1, int(round(per_kind * world.scale)))
     truth = []
     for table, reason in BAD_ERP_ROWS:
         df = frames[table]
         bad_rows = []
         for i in range(n):
-            created = int(rng.integers(0, 364))
+            created = int(rng.integers(0, HORIZON_DAYS))
             if created > a or df.empty:
                 rng.integers(0, 10**6)  # keep the draw sequence independent of the as-of date
                 continue
-            row = df.iloc[int(rng.integers(0, len(df)))].copy()
+            # copy one of the table's first rows (the oldest documents): the same row at every
+            # as-of date, so the planted row keeps its key and content as the world moves on
+            oldest = df.sort_values(df.columns[0], kind="stable")
+            row = oldest.iloc[int(rng.integers(0, STABLE_POOL)) % len(df)].copy()
             ts = np.datetime64(to_date(np.array([created]))[0], "s") + np.timedelta64(43200, "s")
             row["updated_at"] = ts
             if table == "goods_receipts":
-                row["gr_no"] = f"GR259{i:05d}"
-                row["receipt_date"] = f"2025-{(created // 31) % 12 + 1:02d}-3{2 + i % 7}"
+                # a key of its own that never changes between as-of dates (the row copied does)
+                row["gr_no"] = f"GR-BAD-{i:03d}"
+                row["receipt_date"] = f"{str(row['receipt_date'])[:7]}-3{2 + i % 7}"
                 row["status"], key = "draft", row["gr_no"]
             elif table == "purchase_order_lines":
                 row["line_no"] = 90 + i
@@ -205,7 +297,7 @@ def plant_bad_rows(frames: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 row["net_amount"] = -abs(int(row["net_amount"]))
                 key = f"{row['po_no']}/{row['line_no']}"
             else:
-                row["invoice_no"] = f"SINV259{i:05d}"
+                row["invoice_no"] = f"SINV-BAD-{i:03d}"
                 row["currency"] = "XYZ"
                 row["status"], key = "draft", row["invoice_no"]
             bad_rows.append(row.to_frame().T)
@@ -231,7 +323,7 @@ INSERT_CHUNK = 20_000  # rows per executemany call
 
 def _column_values(s: pd.Series) -> list:
     """A column as native Python values (None for missing), as a DBAPI driver binds them."""
-    values = s.to_numpy(dtype=object)
+    values = np.array(s.to_numpy(dtype=object), dtype=object, copy=True)
     missing = s.isna().to_numpy()
     if missing.any():
         values[missing] = None
@@ -290,9 +382,9 @@ def write_erp(frames: dict[str, pd.DataFrame], url: str) -> None:
             columns = []
             for c, _kind in cols:
                 if c in money[table]:
-                    columns.append(
-                        _column_values(df[c].astype(np.int64) / (10_000 if c == "tax_rate" else 100))
-                    )
+                    # integer cents (or hundredths) -> decimals; missing stays missing
+                    scaled = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+                    columns.append(_column_values(scaled / (10_000 if c == "tax_rate" else 100)))
                 elif c == "updated_at":
                     columns.append(_timestamps(df[c], con.dialect.name))
                 else:

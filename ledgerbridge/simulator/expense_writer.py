@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ledgerbridge.simulator.calendar import NEVER, to_date
+from ledgerbridge.simulator.calendar import HORIZON_DAYS, NEVER, to_date
 from ledgerbridge.simulator.money import to_text
 from ledgerbridge.simulator.snapshot import MASTER_UPDATED, Snapshot
 from ledgerbridge.simulator.world import World
@@ -32,10 +32,15 @@ def _money(cents) -> pa.Array:
 
 
 def expense_tables(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
-    """Entities of the expense API at the snapshot (money still in cents)."""
-    m, x = world.master, snap.expense
+    """Entities of the expense API at the snapshot (money still in cents, codes in the house style)."""
+    m, x, w = world.master, snap.expense, world
     c, ln, inv, ap = x["expense_claims"], x["expense_claim_lines"], x["vat_invoices"], x["approval_steps"]
-    return {
+    adv, pay, pl = x["employee_advances"], x["claim_payments"], x["claim_payment_lines"]
+    claim_no = w.expenses.claims["doc_no"].to_numpy()
+    adv_no = w.expenses.advances["doc_no"].to_numpy()
+    pay_no = w.expenses.payments["doc_no"].to_numpy()
+    advance_idx = c["advance_idx"].to_numpy()
+    out = {
         "departments": m.departments.assign(updated_at=MASTER_UPDATED),
         "employees": m.employees.assign(updated_at=MASTER_UPDATED),
         "expense_claims": pd.DataFrame(
@@ -49,18 +54,25 @@ def expense_tables(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
                 "paid_date": _date(c["paid_day"]),
                 "currency": c["currency"],
                 "gross_amount": c["gross"],
+                "advance_no": np.where(advance_idx >= 0, adv_no[np.maximum(advance_idx, 0)], None),
+                "advance_offset": c["advance_offset"],
+                "payable_amount": c["payable"],
                 "status": c["status"],
                 "updated_at": c["updated_at"],
             }
         ),
         "expense_claim_lines": pd.DataFrame(
             {
-                "claim_id": ln["claim_id"],
+                "claim_id": claim_no[ln["claim_idx"].to_numpy()],
                 "line_no": ln["line_no"],
                 "expense_type": ln["expense_type"],
                 "expense_date": _date(ln["expense_day"]),
                 "invoice_id": ln["invoice_id"],
+                "invoice_type": ln["invoice_type"],
                 "amount": ln["amount"],
+                "fare_amount": ln["fare_amount"],
+                "fuel_surcharge": ln["fuel_surcharge"],
+                "other_fees": ln["other_fees"],
                 "description": ln["description"],
                 "updated_at": ln["updated_at"],
             }
@@ -83,7 +95,7 @@ def expense_tables(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
         ),
         "approval_steps": pd.DataFrame(
             {
-                "claim_id": ap["claim_id"],
+                "claim_id": claim_no[ap["claim_idx"].to_numpy()],
                 "step_no": ap["step_no"],
                 "approver_code": ap["approver_code"],
                 "action": ap["action"],
@@ -91,23 +103,63 @@ def expense_tables(world: World, snap: Snapshot) -> dict[str, pd.DataFrame]:
                 "updated_at": ap["updated_at"],
             }
         ),
+        "employee_advances": pd.DataFrame(
+            {
+                "advance_no": adv["doc_no"],
+                "org_code": adv["org_code"],
+                "employee_code": adv["employee_code"],
+                "advance_date": _date(adv["day"]),
+                "currency": adv["currency"],
+                "amount": adv["amount"],
+                "bank_account": adv["bank_account"],
+                "status": adv["status"],
+                "updated_at": adv["updated_at"],
+            }
+        ),
+        "claim_payments": pd.DataFrame(
+            {
+                "payment_no": pay["doc_no"],
+                "org_code": pay["org_code"],
+                "payment_date": _date(pay["day"]),
+                "currency": pay["currency"],
+                "amount": pay["amount"],
+                "bank_account": pay["bank_account"],
+                "status": pay["status"],
+                "updated_at": pay["updated_at"],
+            }
+        ),
+        "claim_payment_lines": pd.DataFrame(
+            {
+                "payment_no": pay_no[pl["payment_idx"].to_numpy()],
+                "line_no": pl["line_no"],
+                "claim_id": claim_no[pl["claim_idx"].to_numpy()],
+                "amount": pl["amount"],
+                "updated_at": pl["updated_at"],
+            }
+        ),
     }
+    return {name: w.style.recode(df) for name, df in out.items()}
+
+
+STABLE_POOL = 50  # bad records copy one of an entity's first records
 
 
 def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> list[dict]:
     """Malformed records the expense system lets through; returns their ground truth."""
     rng = np.random.default_rng([world.seed, 62])
+    per_kind = world.rates_cfg.bad_rows_per_kind
     truth = []
     for entity, reason in BAD_EXPENSE_ROWS:
         df = tables[entity]
         added: list[pd.Series] = []  # appended once at the end; a pick may fall on an earlier bad row
-        for i in range(max(1, int(round(2 * world.scale)))):
-            created = int(rng.integers(0, 364))
-            pick = float(rng.random())
-            if created > a or (df.empty and not added):
+        for i in range(0 if per_kind <= 0 else max(1, int(round(per_kind * world.scale)))):
+            created = int(rng.integers(0, HORIZON_DAYS))
+            pick = int(rng.integers(0, STABLE_POOL))
+            if created > a or df.empty:
                 continue
-            k = int(pick * (len(df) + len(added)))
-            row = (df.iloc[k] if k < len(df) else added[k - len(df)]).copy()
+            # one of the entity's first records (the oldest): the same record at every as-of date,
+            # so the planted record keeps its key and content as the world moves on
+            row = df.sort_values(df.columns[0], kind="stable").iloc[pick % len(df)].copy()
             row["updated_at"] = np.datetime64(to_date(np.array([created]))[0], "s") + np.timedelta64(
                 50000, "s"
             )
@@ -116,7 +168,7 @@ def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> lis
                 key = f"(no claim_id) employee {row['employee_code']} {row['claim_date']}"
             elif entity == "expense_claim_lines":
                 row["line_no"] = 90 + i
-                row["expense_date"] = f"2025/{i % 12 + 1}/3{i % 9}"
+                row["expense_date"] = str(row["expense_date"])[:4] + f"/{i % 12 + 1}/3{i % 9}"
                 key = f"{row['claim_id']}/{row['line_no']}"
             else:
                 row["invoice_id"] = f"INV9{i:07d}"
@@ -141,9 +193,12 @@ def plant_bad_rows(tables: dict[str, pd.DataFrame], world: World, a: int) -> lis
 
 
 MONEY = {
-    "expense_claims": ["gross_amount"],
-    "expense_claim_lines": ["amount"],
+    "expense_claims": ["gross_amount", "advance_offset", "payable_amount"],
+    "expense_claim_lines": ["amount", "fare_amount", "fuel_surcharge", "other_fees"],
     "vat_invoices": ["amount", "tax_amount", "total_amount"],
+    "employee_advances": ["amount"],
+    "claim_payments": ["amount"],
+    "claim_payment_lines": ["amount"],
 }
 
 

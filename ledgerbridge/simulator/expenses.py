@@ -1,4 +1,13 @@
-"""The expense system: claims (报销单) with lines, VAT invoices and approval steps."""
+"""The expense system: claims (报销单) with lines and VAT invoices, approval steps, employee
+advances (备用金) and claim payments — each payment a document of its own that may pay
+several claims.
+
+Deductible input VAT per claim line (2019 公告第39号; meals and entertainment never):
+special VAT invoice: the stated tax; air e-ticket: (fare + fuel surcharge) ÷ 1.09 × 9 %
+(the 民航发展基金 is not deductible); rail: amount ÷ 1.09 × 9 %; road/water: ÷ 1.03 × 3 %;
+ordinary invoices and receipts: none. A claim may offset the employee's open advance, so
+only the remainder is payable.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ledgerbridge.simulator.calendar import HORIZON_DAYS, NEVER
-from ledgerbridge.simulator.master import MasterData
+from ledgerbridge.simulator.master import BASE_OF, MasterData
 from ledgerbridge.simulator.money import round_div
-from ledgerbridge.simulator.trade import doc_numbers
+from ledgerbridge.simulator.settlement import bank_accounts
 
-# expense type -> (invoice type in the mainland, VAT percent stated on special invoices, amount range CNY)
+# expense type -> (invoice type in the mainland, VAT percent stated on special invoices, amount range)
 EXPENSE_TYPES = {
     "TRAVEL_AIR": ("e_ticket_air", 9, (600, 4500)),
     "TRAVEL_RAIL": ("e_ticket_rail", 9, (80, 900)),
@@ -26,53 +35,119 @@ EXPENSE_TYPES = {
 }
 TYPE_WEIGHTS = np.array([0.12, 0.16, 0.08, 0.14, 0.16, 0.06, 0.14, 0.08, 0.06])
 NOT_DEDUCTIBLE = {"MEALS", "ENTERTAINMENT"}  # consumption: input VAT is not deductible
+CIVIL_AVIATION_FUND = 50_00  # 民航发展基金 per domestic ticket, CNY cents
+DESCRIPTIONS = {
+    "TRAVEL_AIR": "机票",
+    "TRAVEL_RAIL": "高铁票",
+    "TRAVEL_ROAD": "客运车票",
+    "HOTEL": "住宿费",
+    "MEALS": "餐费",
+    "ENTERTAINMENT": "业务招待",
+    "OFFICE": "办公用品",
+    "TELECOM": "通讯费",
+    "CONSULTING": "咨询服务费",
+}
+PAYMENT_WEEKDAY = 4  # claims are paid in a weekly run (Friday)
 
 
 @dataclass
 class ExpenseSystem:
-    """Claims, lines, invoices and approval steps; money in int64 cents."""
+    """Claims, lines, invoices, approval steps, advances and claim payments (int64 cents)."""
 
     claims: pd.DataFrame
     lines: pd.DataFrame
     invoices: pd.DataFrame
     approvals: pd.DataFrame
+    advances: pd.DataFrame
+    payments: pd.DataFrame
+    payment_lines: pd.DataFrame
+    duplicate_invoice_lines: pd.DataFrame  # later claim lines re-using an earlier line's VAT invoice
 
 
 def deductible_tax(
-    expense_type: np.ndarray, invoice_type: np.ndarray, gross: np.ndarray, stated_tax: np.ndarray
+    expense_type: np.ndarray,
+    invoice_type: np.ndarray,
+    gross: np.ndarray,
+    stated_tax: np.ndarray,
+    fare_and_fuel: np.ndarray,
 ) -> np.ndarray:
-    """Deductible input VAT per line (2019 公告第39号 for transport tickets)."""
-    air_rail = np.isin(invoice_type, ["e_ticket_air", "e_ticket_rail"])
-    road = invoice_type == "e_ticket_road"
-    special = invoice_type == "special"
-    tax = np.where(
-        air_rail,
-        round_div(gross * 9, 109),
-        np.where(road, round_div(gross * 3, 103), np.where(special, stated_tax, 0)),
+    """Deductible input VAT per claim line (see the module docstring)."""
+    tax = np.select(
+        [
+            invoice_type == "special",
+            invoice_type == "e_ticket_air",
+            invoice_type == "e_ticket_rail",
+            invoice_type == "e_ticket_road",
+        ],
+        [
+            stated_tax,
+            round_div(np.asarray(fare_and_fuel, np.int64) * 9, 109),
+            round_div(np.asarray(gross, np.int64) * 9, 109),
+            round_div(np.asarray(gross, np.int64) * 3, 103),
+        ],
+        0,
     )
-    return np.where(np.isin(expense_type, list(NOT_DEDUCTIBLE)), 0, tax)
+    return np.where(np.isin(expense_type, list(NOT_DEDUCTIBLE)), 0, tax).astype(np.int64)
 
 
-def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem:
-    """Claims of the group's employees over the year."""
+def _duplicate_vat_invoices(
+    lines: pd.DataFrame,
+    claim_day: np.ndarray,
+    approved: np.ndarray,
+    mainland: np.ndarray,
+    share: float,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Re-use the VAT invoice of an earlier claim's first line on a later claim's first line
+    (the same invoice claimed twice); returns the later lines with the earlier claim."""
+    if share <= 0:
+        return pd.DataFrame(columns=["claim_idx", "line_no", "invoice_id", "first_claim_idx"])
+    ci = lines["claim_idx"].to_numpy()
+    cand = np.flatnonzero(approved[ci] & mainland[ci] & (lines["line_no"].to_numpy() == 1))
+    order = cand[np.argsort(claim_day[ci[cand]], kind="stable")]
+    n = max(1, int(round(share * len(lines))))
+    pairs = []
+    if len(order) >= 2:
+        for j in rng.choice(np.arange(len(order) // 2, len(order)), min(n, len(order) // 2), replace=False):
+            later, earlier = order[j], order[rng.integers(0, j)]
+            if ci[earlier] != ci[later]:
+                pairs.append((earlier, later))
+    cols = [
+        "invoice_id",
+        "amount",
+        "fare_amount",
+        "fuel_surcharge",
+        "other_fees",
+        "deductible_tax",
+        "expense_type",
+        "invoice_type",
+        "description",
+    ]
+    for earlier, later in pairs:
+        lines.loc[later, cols] = lines.loc[earlier, cols].to_numpy()
+    later = [p[1] for p in pairs]
+    return lines.loc[later, ["claim_idx", "line_no", "invoice_id"]].assign(
+        first_claim_idx=[int(ci[p[0]]) for p in pairs]
+    )
+
+
+def build_expenses(
+    seed: int, scale: float, master: MasterData, duplicate_vat_share: float = 0.004
+) -> ExpenseSystem:
+    """Claims of the group's employees over the horizon, their advances and payments."""
     rng = np.random.default_rng([seed, 20])
-    n = max(3, int(round(900 * scale)))
+    n = max(6, int(round(900 * scale)))
     emp = master.employees
     e = rng.integers(0, len(emp), n)
     org = emp["org_code"].to_numpy()[e]
     abroad = org == "ORG03"
-    claim_day = rng.integers(0, HORIZON_DAYS - 3, n)
+    claim_day = np.sort(rng.integers(0, HORIZON_DAYS - 3, n))
     u = rng.random(n)
-    # 4 % never leave draft, 5 % are rejected, the rest get approved; 92 % of approved get paid.
+    # 4 % never leave draft, 5 % are rejected, the rest get approved.
     approved_day = np.where(u >= 0.09, claim_day + rng.integers(1, 6, n), NEVER)
     rejected_day = np.where((u >= 0.04) & (u < 0.09), claim_day + rng.integers(1, 4, n), NEVER)
-    paid_day = np.where(
-        (approved_day < NEVER) & (rng.random(n) < 0.92), approved_day + rng.integers(1, 11, n), NEVER
-    )
     approved_day = np.where(approved_day < HORIZON_DAYS, approved_day, NEVER)
-    paid_day = np.where(paid_day < HORIZON_DAYS, paid_day, NEVER)
     draft = u < 0.04
-    claim_id = doc_numbers("EC", np.arange(1, n + 1))
 
     n_lines = 1 + rng.binomial(3, 0.4, n)
     li = np.repeat(np.arange(n), n_lines)
@@ -82,13 +157,19 @@ def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem
     etype = types[t]
     lo = np.array([EXPENSE_TYPES[x][2][0] for x in types])[t]
     hi = np.array([EXPENSE_TYPES[x][2][1] for x in types])[t]
-    gross = (rng.uniform(lo, hi) * 100).astype(np.int64)
-    gross = np.where(abroad[li], gross // 7, gross)  # the abroad org claims in USD
+    amount = (rng.uniform(lo, hi) * 100).astype(np.int64)
+    amount = np.where(abroad[li], amount // 7, amount)  # the abroad org claims in USD
     inv_type = np.where(abroad[li], "receipt", np.array([EXPENSE_TYPES[x][0] for x in types])[t])
     pct = np.where(abroad[li], 0, np.array([EXPENSE_TYPES[x][1] for x in types])[t])
     # Hotels and offices sometimes hand out ordinary invoices.
     ordinary = (inv_type == "special") & (rng.random(len(li)) < 0.2)
     inv_type = np.where(ordinary, "ordinary", inv_type)
+    # Air tickets: fare + fuel surcharge, plus the civil aviation development fund.
+    air = inv_type == "e_ticket_air"
+    fuel = np.where(air, rng.choice([0, 20_00, 60_00, 120_00], len(li)), 0)
+    fund = np.where(air, CIVIL_AVIATION_FUND, 0)
+    fare = np.where(air, amount, 0)
+    gross = np.where(air, fare + fuel + fund, amount)
     ticket = np.char.startswith(inv_type.astype(str), "e_ticket") | (inv_type == "receipt")
     net = np.where(ticket, gross, round_div(gross * 100, 100 + pct))
     stated_tax = gross - net
@@ -113,40 +194,102 @@ def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem
     )
     lines = pd.DataFrame(
         {
-            "claim_id": claim_id[li],
+            "claim_idx": li,
             "line_no": line_no,
             "expense_type": etype,
             "expense_day": exp_day,
             "invoice_id": invoice_id,
-            "amount": gross,
-            "deductible_tax": deductible_tax(etype, inv_type, gross, stated_tax),
             "invoice_type": inv_type,
-            "claim_idx": li,
+            "amount": gross,
+            "fare_amount": fare,
+            "fuel_surcharge": fuel,
+            "other_fees": fund,
+            "deductible_tax": deductible_tax(etype, inv_type, gross, stated_tax, fare + fuel),
+            "description": pd.Series(etype).map(DESCRIPTIONS).to_numpy(),
         }
     )
-    descriptions = {
-        "TRAVEL_AIR": "机票",
-        "TRAVEL_RAIL": "高铁票",
-        "TRAVEL_ROAD": "客运车票",
-        "HOTEL": "住宿费",
-        "MEALS": "餐费",
-        "ENTERTAINMENT": "业务招待",
-        "OFFICE": "办公用品",
-        "TELECOM": "通讯费",
-        "CONSULTING": "咨询服务费",
-    }
-    lines["description"] = lines["expense_type"].map(descriptions)
+    dup = _duplicate_vat_invoices(
+        lines,
+        claim_day,
+        approved_day < NEVER,
+        ~abroad,
+        duplicate_vat_share,
+        np.random.default_rng([seed, 33]),
+    )
+    gross_claim = np.bincount(li, weights=lines["amount"], minlength=n).astype(np.int64)
+
+    # Advances: some employees draw cash before a trip; the claim offsets it.
+    has_adv = (approved_day < NEVER) & (rng.random(n) < 0.10)
+    adv_day = np.maximum(claim_day - rng.integers(5, 31, n), 0)
+    adv_amount = round_div(gross_claim * rng.integers(60, 131, n), 100 * 100_00) * 100_00
+    adv_amount = np.maximum(adv_amount, 100_00)
+    adv_idx = np.flatnonzero(has_adv)
+    advances = pd.DataFrame(
+        {
+            "claim_idx": adv_idx,
+            "org_code": org[adv_idx],
+            "employee_code": emp["employee_code"].to_numpy()[e][adv_idx],
+            "day": adv_day[adv_idx],
+            "currency": np.where(abroad[adv_idx], "USD", "CNY"),
+            "amount": adv_amount[adv_idx],
+        }
+    )
+    advances["bank_account"] = bank_accounts(advances["currency"].to_numpy(), advances["org_code"].to_numpy())
+    advances = advances.sort_values(["day", "claim_idx"], kind="stable").reset_index(drop=True)
+    offset = np.zeros(n, np.int64)
+    offset[advances["claim_idx"].to_numpy()] = np.minimum(
+        advances["amount"].to_numpy(), gross_claim[advances["claim_idx"].to_numpy()]
+    )
+    advance_of_claim = np.full(n, -1)
+    advance_of_claim[advances["claim_idx"].to_numpy()] = np.arange(len(advances))
+    payable = gross_claim - offset
+
+    # Weekly payment runs per org: approved claims with something to pay, 92 % of them.
+    pay = (approved_day < NEVER) & (payable > 0) & (rng.random(n) < 0.92)
+    # the first payment weekday at least one day after approval (day 0 = 2024-01-01, a Monday)
+    after = np.where(approved_day < NEVER, approved_day + 1, 0)
+    run_day = after + (PAYMENT_WEEKDAY - after % 7) % 7
+    pay &= run_day < HORIZON_DAYS
+    paid_day = np.where(pay, run_day, NEVER)
+    currency = np.where(abroad, "USD", "CNY")
+    pl = pd.DataFrame({"claim_idx": np.flatnonzero(pay)})
+    pl["org_code"] = org[pl["claim_idx"]]
+    pl["day"] = paid_day[pl["claim_idx"]]
+    pl["currency"] = currency[pl["claim_idx"]]
+    pl["amount"] = payable[pl["claim_idx"]]
+    runs = pl.groupby(["day", "org_code", "currency"], sort=True).ngroup().to_numpy()
+    pl["payment_idx"] = runs
+    pl = pl.sort_values(["payment_idx", "claim_idx"]).reset_index(drop=True)
+    pl["line_no"] = pl.groupby("payment_idx").cumcount() + 1
+    payments = (
+        pl.groupby("payment_idx")
+        .agg(
+            org_code=("org_code", "first"),
+            day=("day", "first"),
+            currency=("currency", "first"),
+            amount=("amount", "sum"),
+        )
+        .reset_index(drop=True)
+    )
+    payments["bank_account"] = bank_accounts(payments["currency"].to_numpy(), payments["org_code"].to_numpy())
+    # fully offset claims are settled by the advance on approval
+    settled_by_advance = (approved_day < NEVER) & (payable == 0)
+    paid_day = np.where(settled_by_advance, approved_day, paid_day)
+
     claims = pd.DataFrame(
         {
-            "claim_id": claim_id,
+            "claim_idx": np.arange(n),
             "org_code": org,
             "employee_code": emp["employee_code"].to_numpy()[e],
             "dept_code": emp["dept_code"].to_numpy()[e],
             "claim_day": claim_day,
-            "currency": np.where(abroad, "USD", "CNY"),
-            "gross": np.bincount(li, weights=gross, minlength=n).astype(np.int64),
+            "currency": currency,
+            "gross": gross_claim,
             "deductible_tax": np.bincount(li, weights=lines["deductible_tax"], minlength=n).astype(np.int64),
-            "created_day": np.where(draft, claim_day, claim_day),
+            "advance_idx": advance_of_claim,
+            "advance_offset": offset,
+            "payable": payable,
+            "created_day": claim_day,
             "submit_day": np.where(draft, NEVER, claim_day),
             "approve_day": approved_day,
             "reject_day": rejected_day,
@@ -157,7 +300,7 @@ def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem
     approver = emp["employee_code"].to_numpy()[rng.integers(0, len(emp), n)]
     approvals = pd.DataFrame(
         {
-            "claim_id": np.repeat(claim_id, 2),
+            "claim_idx": np.repeat(np.arange(n), 2),
             "step_no": np.tile([1, 2], n),
             "approver_code": np.repeat(approver, 2),
             "action": np.where(
@@ -173,4 +316,16 @@ def build_expenses(seed: int, scale: float, master: MasterData) -> ExpenseSystem
         }
     )
     approvals = approvals[approvals["day"] < NEVER].reset_index(drop=True)
-    return ExpenseSystem(claims, lines, invoices, approvals)
+    return ExpenseSystem(
+        claims,
+        lines,
+        invoices,
+        approvals,
+        advances,
+        payments,
+        pl[["payment_idx", "line_no", "claim_idx", "amount"]],
+        dup,
+    )
+
+
+__all__ = ["BASE_OF", "EXPENSE_TYPES", "ExpenseSystem", "build_expenses", "deductible_tax"]

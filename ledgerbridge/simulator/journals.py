@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ledgerbridge.simulator.calendar import HORIZON_DAYS, period_end_day, period_start_day
+from ledgerbridge.simulator.calendar import HORIZON_DAYS, PERIODS, period_end_day, period_start_day
 from ledgerbridge.simulator.master import ORGS, MasterData
 from ledgerbridge.simulator.postings import LINE_COLUMNS
 
@@ -31,40 +31,42 @@ OPENING = [("100201", "D", 0.7), ("1601", "D", 0.3), ("4001", "C", 1.0)]
 
 
 def _lines(key, org, day, summary, legs, amount, word, employee=None, customer=None, supplier=None):
+    """The lines of one journal voucher, balanced to the cent whatever the shares."""
     rows = []
     for order, (acct, side, share) in enumerate(legs):
         amt = int(round(amount * share))
         rows.append(
-            (
-                key,
-                org,
-                day,
-                summary,
-                "",
-                acct,
-                side,
-                amt,
-                amt,
-                None,
-                1_000_000,
-                supplier if acct in ("220201", "220202") else None,
-                customer if acct == "1122" else None,
-                employee if acct == "2241" or acct.startswith("66") and employee else None,
-                None,
-                order,
-                word,
-            )
+            {
+                "event_id": -1,
+                "account_code": acct,
+                "side": side,
+                "amount_base": amt,
+                "amount_original": amt,
+                "currency": None,
+                "rate_micro": 1_000_000,
+                "supplier_code": supplier if acct in ("220201", "220202") else None,
+                "customer_code": customer if acct == "1122" else None,
+                "employee_code": employee if acct == "2241" or (acct.startswith("66") and employee) else None,
+                "dept_code": None,
+                "leg_order": order,
+                "voucher_key": key,
+                "org_code": org,
+                "day": day,
+                "summary": summary,
+                "reference": "",
+                "remark": "",
+                "event_type": "MANUAL",
+                "doc_no": None,
+                "voucher_kind": word,
+            }
         )
-    # Keep the voucher balanced to the cent whatever the shares.
-    debit = sum(r[8] for r in rows if r[6] == "D")
-    credit = sum(r[8] for r in rows if r[6] == "C")
+    debit = sum(r["amount_base"] for r in rows if r["side"] == "D")
+    credit = sum(r["amount_base"] for r in rows if r["side"] == "C")
     last = rows[-1]
-    fix = debit - credit if last[6] == "C" else credit - debit
-    rows[-1] = last[:7] + (last[7] + fix, last[8] + fix) + last[9:]
+    fix = debit - credit if last["side"] == "C" else credit - debit
+    last["amount_base"] += fix
+    last["amount_original"] += fix
     return rows
-
-
-COLUMNS = [*LINE_COLUMNS, "voucher_word"]
 
 
 def manual_journals(seed: int, scale: float) -> pd.DataFrame:
@@ -76,7 +78,7 @@ def manual_journals(seed: int, scale: float) -> pd.DataFrame:
         opening = int(round(80_000_000 * share * max(scale, 0.1) / fx)) * 100
         rows += _lines(key, org, 0, "期初余额 Opening balances", OPENING, opening, "转")
         key += 1
-        for m in range(12):
+        for m in range(PERIODS):
             for name, legs, rule, monthly, word in RECURRING:
                 day = {
                     "end": period_end_day(m),
@@ -85,10 +87,13 @@ def manual_journals(seed: int, scale: float) -> pd.DataFrame:
                 }[rule]
                 if day >= HORIZON_DAYS:
                     continue
-                amount = int(round(monthly * share * max(scale, 0.1) / fx * rng.uniform(0.9, 1.1) * 100))
+                # the business volume is spread over the horizon's periods
+                amount = int(
+                    round(monthly * 12 / PERIODS * share * max(scale, 0.1) / fx * rng.uniform(0.9, 1.1) * 100)
+                )
                 rows += _lines(key, org, int(day), name, legs, amount, word)
                 key += 1
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=LINE_COLUMNS)
 
 
 def orphan_postings(seed: int, n: int, master: MasterData) -> pd.DataFrame:
@@ -101,6 +106,9 @@ def orphan_postings(seed: int, n: int, master: MasterData) -> pd.DataFrame:
     ]
     rows = []
     emp_of_org = {o: e["employee_code"].to_numpy() for o, e in master.employees.groupby("org_code")}
+    # third parties only: intercompany balances are eliminated on consolidation
+    customers = master.customers.loc[master.customers["group_org"] == "", "customer_code"].to_numpy()
+    suppliers = master.suppliers.loc[master.suppliers["group_org"] == "", "supplier_code"].to_numpy()
     for i in range(n):
         summary, legs, party = kinds[i % len(kinds)]
         org = ORGS["org_code"].to_numpy()[rng.integers(0, 2)]  # mainland orgs
@@ -115,8 +123,10 @@ def orphan_postings(seed: int, n: int, master: MasterData) -> pd.DataFrame:
             legs,
             amount,
             "转",
-            customer=master.customers["customer_code"].to_numpy()[rng.integers(0, len(master.customers))],
-            supplier=master.suppliers["supplier_code"].to_numpy()[rng.integers(0, len(master.suppliers))],
+            customer=customers[rng.integers(0, len(customers))],
+            supplier=suppliers[rng.integers(0, len(suppliers))],
             employee=emp[rng.integers(0, len(emp))] if party == "employee" else None,
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    out = pd.DataFrame(rows, columns=LINE_COLUMNS)
+    out["event_id"], out["event_type"] = -2, "ORPHAN"
+    return out

@@ -11,7 +11,15 @@ from ledgerbridge.simulator import names
 
 ORGS = pd.DataFrame(
     [
-        ("ORG01", "上海明远科技有限公司", "Shanghai Mingyuan Technology Co., Ltd.", "CN", "CNY", 0.45),
+        (
+            "ORG01",
+            "上海明远科技有限公司",
+            "Shanghai Mingyuan Technology Co., Ltd.",
+            "CN",
+            "CNY",
+            0.45,
+            "91310000MA1K3Y7Q2X",
+        ),
         (
             "ORG02",
             "苏州明远精密制造有限公司",
@@ -19,11 +27,17 @@ ORGS = pd.DataFrame(
             "CN",
             "CNY",
             0.35,
+            "91320500MA1N8PLK4D",
         ),
-        ("ORG03", "明远国际有限公司", "Mingyuan International Inc.", "US", "USD", 0.20),
+        ("ORG03", "明远国际有限公司", "Mingyuan International Inc.", "US", "USD", 0.20, "US841276530"),
     ],
-    columns=["org_code", "org_name", "org_name_en", "country", "base_currency", "volume_share"],
+    columns=["org_code", "org_name", "org_name_en", "country", "base_currency", "volume_share", "tax_id"],
 )
+BASE_OF = dict(zip(ORGS["org_code"], ORGS["base_currency"], strict=True))
+
+# Intercompany trade: (selling org, buying org, currency, VAT percent). The seller books a
+# customer that is the buyer, the buyer a supplier that is the seller (same tax id as the org).
+INTERCOMPANY = [("ORG02", "ORG01", "CNY", 13), ("ORG01", "ORG03", "USD", 0)]
 
 # Bank accounts by currency; the GL sub-account of 1002 follows the currency.
 BANK_BY_CURRENCY = {"CNY": ("ICBC", "100201"), "USD": ("BOC", "100202"), "EUR": ("BOC", "100203")}
@@ -68,6 +82,8 @@ CHART_OF_ACCOUNTS = [
     ("660104", "销售费用-通讯费", "Selling - telecom", "损益", "借", "6601"),
     ("660105", "销售费用-咨询服务费", "Selling - consulting", "损益", "借", "6601"),
     ("660106", "销售费用-职工薪酬", "Selling - payroll", "损益", "借", "6601"),
+    ("660107", "销售费用-广告费", "Selling - advertising", "损益", "借", "6601"),
+    ("660108", "销售费用-运输费", "Selling - freight", "损益", "借", "6601"),
     ("6602", "管理费用", "Administrative expenses", "损益", "借", None),
     ("660201", "管理费用-差旅费", "Admin - travel", "损益", "借", "6602"),
     ("660202", "管理费用-业务招待费", "Admin - entertainment", "损益", "借", "6602"),
@@ -76,6 +92,7 @@ CHART_OF_ACCOUNTS = [
     ("660205", "管理费用-咨询服务费", "Admin - consulting", "损益", "借", "6602"),
     ("660206", "管理费用-职工薪酬", "Admin - payroll", "损益", "借", "6602"),
     ("660207", "管理费用-折旧费", "Admin - depreciation", "损益", "借", "6602"),
+    ("660208", "管理费用-租赁费", "Admin - rent", "损益", "借", "6602"),
     ("6603", "财务费用", "Finance costs", "损益", "借", None),
     ("660301", "财务费用-利息支出", "Finance - interest", "损益", "借", "6603"),
     ("660303", "财务费用-手续费", "Finance - bank fees", "损益", "借", "6603"),
@@ -94,6 +111,9 @@ EXPENSE_ACCOUNT_SUFFIX = {
     "OFFICE": "03",
     "TELECOM": "04",
     "CONSULTING": "05",
+    "ADVERTISING": "07",
+    "FREIGHT": "08",
+    "RENT": "08",
 }
 
 
@@ -188,6 +208,32 @@ def _parties(
     return df
 
 
+def _intercompany_parties(
+    suppliers: pd.DataFrame, customers: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The group's own orgs as counterparties of each other (tax id = the org's); the column
+    ``group_org`` names the org a party is (empty for third parties)."""
+    orgs = ORGS.set_index("org_code")
+    extra_s, extra_c = [], []
+    for seller, buyer, currency, _pct in INTERCOMPANY:
+        for rows, who in ((extra_c, buyer), (extra_s, seller)):
+            o = orgs.loc[who]
+            rows.append((o["org_name"], o["org_name_en"], o["tax_id"], o["country"], currency, 60, who))
+    out = []
+    for df, rows, prefix, code_col, days_col in (
+        (suppliers, extra_s, "S", "supplier_code", "payment_days"),
+        (customers, extra_c, "C", "customer_code", "credit_days"),
+    ):
+        name_col, en_col = code_col.replace("code", "name"), code_col.replace("code", "name_en")
+        start = len(df) + 1
+        add = pd.DataFrame(
+            rows, columns=[name_col, en_col, "tax_id", "country", "currency", days_col, "group_org"]
+        )
+        add.insert(0, code_col, [f"{prefix}{i:05d}" for i in range(start, start + len(add))])
+        out.append(pd.concat([df.assign(group_org=""), add], ignore_index=True))
+    return out[0], out[1]
+
+
 def build_master(seed: int, scale: float) -> MasterData:
     """Master data, sized sub-linearly with the scale (more documents per party as volume grows)."""
     rng = np.random.default_rng([seed, 1])
@@ -198,6 +244,8 @@ def build_master(seed: int, scale: float) -> MasterData:
     customers = _parties(rng, int(round(90 * size)), "C", 0.78, "credit_days").rename(
         columns={"code": "customer_code", "name": "customer_name", "name_en": "customer_name_en"}
     )
+
+    suppliers, customers = _intercompany_parties(suppliers, customers)
 
     n_mat = int(round(160 * size))
     base = rng.integers(0, len(names.MATERIAL_BASES), n_mat)

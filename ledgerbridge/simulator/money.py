@@ -37,3 +37,11 @@ def to_text(cents: np.ndarray) -> np.ndarray:
     whole = (a // 100).astype(str)
     frac = np.char.zfill((a % 100).astype(str), 2)
     return np.char.add(np.char.add(np.char.add(sign, whole), "."), frac)
+
+
+def to_text_grouped(cents: np.ndarray) -> np.ndarray:
+    """Cents as decimal text with thousands separators ("-1,234,567.05")."""
+    cents = np.asarray(cents, dtype=np.int64)
+    return np.array(
+        [f"{'-' if c < 0 else ''}{abs(c) // 100:,}.{abs(c) % 100:02d}" for c in cents.tolist()], dtype=object
+    )

@@ -1,8 +1,8 @@
-"""GL vouchers: what finance posted for the business events, plus journals with no document.
+"""GL vouchers: what finance actually posted for the business events.
 
-Postings follow the default PRC rules (see docs/simulator.md): each event type
-has a template of legs (account, side, amount basis). Planted anomalies change
-what is posted (amount, rate, day, reference, copies), never the events.
+The correct legs come from ``ledger``; planted anomalies change what is posted (left
+out, another amount, another rate, another day, no reference, twice, split, batched),
+never the documents. Texts (摘要, 参考信息, 备注) follow the house style.
 """
 
 from __future__ import annotations
@@ -10,32 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ledgerbridge.simulator.calendar import period_index, period_start_day
-from ledgerbridge.simulator.master import EXPENSE_ACCOUNT_SUFFIX, MasterData
-from ledgerbridge.simulator.money import convert, tax_of
+from ledgerbridge.simulator.calendar import HORIZON_DAYS, period_index, period_start_day
+from ledgerbridge.simulator.ledger import LEG_COLUMNS
+from ledgerbridge.simulator.master import BASE_OF
+from ledgerbridge.simulator.money import convert
+from ledgerbridge.simulator.styles import HouseStyle
 
-# event type -> legs (account or placeholder, side, amount basis)
-LEGS: dict[str, list[tuple[str, str, str]]] = {
-    "GR": [("INVENTORY", "D", "net"), ("220202", "C", "net")],
-    "PINV": [("220202", "D", "net"), ("22210101", "D", "tax"), ("220201", "C", "gross")],
-    "PAY": [("220201", "D", "gross"), ("BANK", "C", "gross")],
-    "DN": [("6401", "D", "net"), ("1405", "C", "net")],
-    "SINV": [("1122", "D", "gross"), ("6001", "C", "net"), ("22210108", "C", "tax")],
-    "REC": [("BANK", "D", "gross"), ("1122", "C", "gross")],
-    "EC_APPROVE": [("EXPENSE", "D", "net"), ("22210101", "D", "tax"), ("2241", "C", "gross")],
-    "EC_PAY": [("2241", "D", "gross"), ("BANK", "C", "gross")],
-}
-# Split posting of a supplier invoice: the goods part first, the VAT when the invoice is certified.
-SPLIT_PINV = [
-    ("220202", "D", "net", 0),
-    ("220201", "C", "net", 0),
-    ("22210101", "D", "tax", 1),
-    ("220201", "C", "tax", 1),
-]
-SUPPLIER_ACCOUNTS = {"220201", "220202"}
-CUSTOMER_ACCOUNTS = {"1122"}
-EMPLOYEE_ACCOUNTS = {"2241"}
-INVENTORY_BY_GROUP = {"RAW": "1403", "GOODS": "1405"}
 LABEL_CN = {
     "GR": "采购入库",
     "PINV": "采购发票",
@@ -44,7 +24,8 @@ LABEL_CN = {
     "SINV": "销售发票",
     "REC": "收款",
     "EC_APPROVE": "报销",
-    "EC_PAY": "支付报销款",
+    "CPAY": "支付报销款",
+    "ADV": "员工借款",
 }
 LABEL_EN = {
     "GR": "Goods receipt",
@@ -54,187 +35,227 @@ LABEL_EN = {
     "SINV": "Customer invoice",
     "REC": "Receipt",
     "EC_APPROVE": "Expense claim",
-    "EC_PAY": "Claim payment",
+    "CPAY": "Claim payment",
+    "ADV": "Employee advance",
 }
 PREPARERS = {"ORG01": "张会计", "ORG02": "李会计", "ORG03": "Anna Lee"}
+CONTROL = ("1122", "2203", "220201", "220202", "1123", "1403", "1405", "2241", "1221", "22210101", "22210108")
 LINE_COLUMNS = [
+    *LEG_COLUMNS,
     "voucher_key",
     "org_code",
     "day",
     "summary",
     "reference",
-    "account_code",
-    "side",
-    "amount_original",
-    "amount_base",
-    "currency",
-    "rate_micro",
-    "supplier_code",
-    "customer_code",
-    "employee_code",
-    "dept_code",
-    "leg_order",
+    "remark",
+    "event_type",
+    "doc_no",
+    "voucher_kind",
 ]
 
 
-def posted_amounts(events: pd.DataFrame, anomaly: pd.Series, rate, seed: int) -> pd.DataFrame:
-    """The amounts, rate and day finance actually posted for each event."""
-    rng = np.random.default_rng([seed, 40])
-    p = events.copy()
-    mis = (anomaly == "amount_mismatch").to_numpy()
-    delta = np.maximum(10_000, np.round(np.abs(p["gross"].to_numpy()) * rng.uniform(0.01, 0.05, len(p))))
-    delta = delta.astype(np.int64) * np.where(rng.random(len(p)) < 0.5, 1, -1)
-    delta = np.where(np.abs(delta) >= np.abs(p["net"].to_numpy()), np.abs(delta), delta)  # stay positive
-    net = np.where(mis, p["net"] + delta, p["net"])
-    tax = np.where(mis, np.where(p["tax_pct"] > 0, tax_of(net, p["tax_pct"]), 0), p["tax"])
-    is_claim = p["event_type"].to_numpy() == "EC_APPROVE"
-    gross = np.where(mis, net + tax, p["gross"])
-    fx = (anomaly == "fx_difference").to_numpy()
-    base_cur = np.where(p["org_code"].to_numpy() == "ORG03", "USD", "CNY")
-    wrong_rate = rate(
-        np.maximum(p["day"].to_numpy() - rng.integers(7, 31, len(p)), 0), p["currency"].to_numpy(), base_cur
-    )
-    wrong_rate = np.where(wrong_rate == p["rate_micro"], wrong_rate + 15_000, wrong_rate)
-    r = np.where(fx, wrong_rate, p["rate_micro"])
-    changed = mis | fx
-    p["net"], p["tax"], p["gross"], p["rate_micro"] = net, tax, gross, r
-    nb = np.where(changed, convert(net, r), p["net_base"])
-    tb = np.where(changed, convert(tax, r), p["tax_base"])
-    p["net_base"], p["tax_base"] = nb, tb
-    p["gross_base"] = np.where(changed & ~is_claim, nb + tb, p["gross_base"])
-    wrong = (anomaly == "wrong_period").to_numpy()
-    next_start = period_start_day(period_index(p["day"].to_numpy()) + 1)
-    p["day"] = np.where(wrong, next_start + rng.integers(0, 5, len(p)), p["day"])
-    return p
+def _scale(legs: pd.DataFrame, mask: np.ndarray, factor_milli: np.ndarray) -> None:
+    """Multiply the amounts of the legs in ``mask`` by factor/1000, keeping each voucher balanced
+    (the residue goes to the voucher's largest leg)."""
+    if not mask.any():
+        return
+    f = factor_milli[mask]
+    for col in ("amount_base", "amount_original"):
+        v = legs.loc[mask, col].to_numpy()
+        legs.loc[mask, col] = np.sign(v) * ((np.abs(v) * f * 2 + 1000) // 2000)
+    _rebalance(legs, mask)
 
 
-def _legs(
-    p: pd.DataFrame, expenses_lines: pd.DataFrame, dept_function: pd.Series, split: np.ndarray
-) -> pd.DataFrame:
-    """One row per voucher leg, from the posted amounts."""
-    frames = []
-    for etype, legs in LEGS.items():
-        ev = p[(p["event_type"] == etype) & ~(split if etype == "PINV" else False)]
-        if etype == "EC_APPROVE":
-            legs = legs[1:]
-        frames += [
-            _leg_frame(ev, acct, side, basis, order, 0) for order, (acct, side, basis) in enumerate(legs)
-        ]
-    ev = p[split]
-    frames += [
-        _leg_frame(ev, acct, side, basis, order, part)
-        for order, (acct, side, basis, part) in enumerate(SPLIT_PINV)
-    ]
-    # Claim approvals: one expense debit per claim line (net of deductible VAT).
-    ev = p[p["event_type"] == "EC_APPROVE"]
-    lines = expenses_lines.merge(ev[["claim_idx", "event_id"]], on="claim_idx")
-    lines = lines.merge(ev.drop(columns=["net", "net_base"]), on=["event_id", "claim_idx"])
-    net = (lines["amount"] - lines["deductible_tax"]).to_numpy()
-    prefix = np.where(lines["dept_code"].map(dept_function).to_numpy() == "SALES", "6601", "6602")
-    acct = np.char.add(
-        prefix.astype(str), lines["expense_type"].map(EXPENSE_ACCOUNT_SUFFIX).to_numpy().astype(str)
+def _rebalance(legs: pd.DataFrame, mask: np.ndarray) -> None:
+    """Make each event's legs in ``mask`` balance again in base currency (residue to the largest leg)."""
+    sub = legs[mask]
+    signed = np.where(sub["side"] == "D", sub["amount_base"], -sub["amount_base"])
+    residue = pd.Series(signed).groupby(sub["event_id"].to_numpy()).sum()
+    largest = (
+        sub.assign(a=sub["amount_base"].abs()).sort_values("a", kind="stable").groupby("event_id").tail(1)
     )
-    lines = lines.assign(net=net, net_base=net)
-    frames.append(_leg_frame(lines, acct, "D", "net", -1, 0))
-    legs = pd.concat(frames, ignore_index=True)
-    return legs[legs["amount_base"] != 0].reset_index(drop=True)
-
-
-def _leg_frame(ev: pd.DataFrame, account, side: str, basis: str, order: int, part: int) -> pd.DataFrame:
-    acct = (
-        np.full(len(ev), account, dtype=object) if isinstance(account, str) else np.asarray(account, object)
-    )
-    if isinstance(account, str) and account == "INVENTORY":
-        acct = ev["material_group"].map(INVENTORY_BY_GROUP).to_numpy()
-    elif isinstance(account, str) and account == "BANK":
-        acct = ev["bank_account_code"].to_numpy()
-    is_dn_cost = ev["event_type"].to_numpy() == "DN"
-    return pd.DataFrame(
-        {
-            "event_id": ev["event_id"].to_numpy(),
-            "part": part,
-            "account_code": acct,
-            "side": side,
-            "amount_original": ev[basis].to_numpy(),
-            "amount_base": ev[f"{basis}_base"].to_numpy(),
-            "currency": ev["currency"].to_numpy(),
-            "rate_micro": np.where(is_dn_cost, 1_000_000, ev["rate_micro"]),
-            "supplier_code": np.where(np.isin(acct, list(SUPPLIER_ACCOUNTS)), ev["supplier_code"], None),
-            "customer_code": np.where(np.isin(acct, list(CUSTOMER_ACCOUNTS)), ev["customer_code"], None),
-            "employee_code": np.where(
-                np.isin(acct, list(EMPLOYEE_ACCOUNTS)) | (order == -1), ev["employee_code"], None
-            ),
-            "dept_code": np.where(order == -1, ev["dept_code"], None),
-            "leg_order": order,
-        }
-    )
+    fix = residue.reindex(largest["event_id"].to_numpy()).to_numpy()
+    sign = np.where(largest["side"] == "D", -1, 1)
+    legs.loc[largest.index, "amount_base"] = largest["amount_base"].to_numpy() + sign * fix
+    # a line at rate 1 (in the base currency) keeps its original amount equal to its base amount
+    at_par = largest["rate_micro"].to_numpy() == 1_000_000
+    legs.loc[largest.index[at_par], "amount_original"] = legs.loc[largest.index[at_par], "amount_base"]
 
 
 def _mistype(doc_no: np.ndarray, where: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Drop one digit of the numbers in ``where``: a typo that never names another document.
 
     The random positions are drawn for every row, so the draws do not depend on ``where``."""
-    pos = rng.integers(4, 9, len(doc_no))
-    out = doc_no.copy()
-    idx = np.flatnonzero(where)
-    out[idx] = [d[:-p] + d[len(d) - p + 1 :] for d, p in zip(doc_no[idx], pos[idx], strict=True)]
+    out = doc_no.astype(object).copy()
+    pick = rng.random(len(doc_no))
+    for i in np.flatnonzero(where):
+        d = str(doc_no[i])
+        digits = [k for k, ch in enumerate(d) if ch.isdigit()]
+        k = digits[int(pick[i] * len(digits))]
+        out[i] = d[:k] + d[k + 1 :]
     return out
 
 
-def _texts(p: pd.DataFrame, anomaly: pd.Series, party_names: pd.Series, rng: np.random.Generator):
-    """Summary (摘要) and reference (参考信息) per event, the way each org's bookkeepers write them."""
-    et = p["event_type"].to_numpy()
-    abroad = p["org_code"].to_numpy() == "ORG03"
-    label = np.where(abroad, pd.Series(et).map(LABEL_EN), pd.Series(et).map(LABEL_CN))
-    party = (
-        p["supplier_code"].fillna(p["customer_code"]).fillna(p["employee_code"]).map(party_names).fillna("")
+def posted_legs(events: pd.DataFrame, legs: pd.DataFrame, rate, seed: int) -> pd.DataFrame:
+    """The legs finance posted per event (with the planted amount, rate and day anomalies) and
+    the posting day per event in ``events['post_day']``."""
+    rng = np.random.default_rng([seed, 40])
+    a = events.set_index("event_id")["anomaly"]
+    legs = legs[legs["event_id"].map(a).to_numpy() != "missing_posting"].copy()
+    lan = legs["event_id"].map(a).to_numpy()
+    # amount_mismatch: every leg scaled by 1–5 % (at least 100.00 on the largest leg)
+    gross = events.set_index("event_id")["gross"].abs()
+    pct = rng.uniform(0.01, 0.05, len(events))
+    delta = np.maximum(10_000, np.round(gross.to_numpy() * pct)).astype(np.int64)
+    up = rng.random(len(events)) < 0.5
+    factor = pd.Series(
+        np.where(
+            up,
+            1000 + np.maximum(1, delta * 1000 // np.maximum(gross.to_numpy(), 1)),
+            np.maximum(500, 1000 - np.maximum(1, delta * 1000 // np.maximum(gross.to_numpy(), 1))),
+        ),
+        index=gross.index,
     )
-    ref = p["doc_no"].to_numpy().astype(object)
-    a = anomaly.to_numpy()
-    ref = _mistype(ref, a == "reference_mistyped", rng)
-    ref = np.where(np.isin(a, ["reference_missing", "ambiguous_pair"]), "", ref)
-    rev = np.where(p["is_reversal"].to_numpy(), np.where(abroad, "Reversal ", "冲销 "), "")
-    summary = np.char.add(
-        np.char.add(np.char.add(rev.astype(str), label.astype(str)), " "),
-        np.char.add(np.where(ref == "", "", np.char.add(ref.astype(str), " ")), party.to_numpy().astype(str)),
+    _scale(legs, lan == "amount_mismatch", legs["event_id"].map(factor).to_numpy())
+    # amount_off_by_cent: a customer invoice posted one cent high (receivable and revenue)
+    cent = (lan == "amount_off_by_cent") & legs["account_code"].isin(["1122", "6001"]).to_numpy()
+    legs.loc[cent, "amount_base"] += 1
+    legs.loc[cent, "amount_original"] += 1
+    # fx_difference, settlements: the control account relieved at today's rate instead of the
+    # invoices' carrying amount, no FX line
+    et = legs["event_id"].map(events.set_index("event_id")["event_type"]).to_numpy()
+    fx = lan == "fx_difference"
+    settle_fx = fx & np.isin(et, ["PAY", "REC"])
+    legs = legs[~(settle_fx & (legs["account_code"].to_numpy() == "660304"))].copy()
+    lan = legs["event_id"].map(a).to_numpy()
+    et = legs["event_id"].map(events.set_index("event_id")["event_type"]).to_numpy()
+    ctrl = (
+        (lan == "fx_difference")
+        & np.isin(et, ["PAY", "REC"])
+        & legs["account_code"].isin(["220201", "1122"]).to_numpy()
     )
-    reference = np.where(p["org_code"].to_numpy() == "ORG01", ref, "")
-    return summary, reference
+    legs.loc[ctrl, "amount_base"] = convert(
+        legs.loc[ctrl, "amount_original"].to_numpy(), legs.loc[ctrl, "rate_micro"].to_numpy()
+    )
+    _rebalance(legs, (lan == "fx_difference") & np.isin(et, ["PAY", "REC"]))
+    # fx_difference, documents: every document-currency leg at the rate of a day 7–30 days earlier
+    doc_fx = (lan == "fx_difference") & ~np.isin(et, ["PAY", "REC"])
+    if doc_fx.any():
+        ev = events.set_index("event_id")
+        ids = legs.loc[doc_fx, "event_id"].to_numpy()
+        back = rng.integers(7, 31, len(events))
+        wrong = rate(
+            np.maximum(ev["day"].to_numpy() - back, 0),
+            ev["currency"].to_numpy(),
+            ev["org_code"].map(BASE_OF).to_numpy(),
+        )
+        wrong = np.where(wrong == ev["rate_micro_doc"].to_numpy(), wrong + 15_000, wrong)
+        wr = pd.Series(wrong, index=ev.index).reindex(ids).to_numpy()
+        doc_cur = legs.loc[doc_fx, "currency"].to_numpy() == ev["currency"].reindex(ids).to_numpy()
+        new_base = np.where(
+            doc_cur,
+            convert(legs.loc[doc_fx, "amount_original"].to_numpy(), wr),
+            legs.loc[doc_fx, "amount_base"].to_numpy(),
+        )
+        legs.loc[doc_fx, "amount_base"] = new_base
+        legs.loc[doc_fx, "rate_micro"] = np.where(doc_cur, wr, legs.loc[doc_fx, "rate_micro"].to_numpy())
+        _rebalance(legs, doc_fx)
+    legs = legs[(legs["amount_base"] != 0) | (legs["amount_original"] != 0)].copy()
+    # posting days: wrong_period to the next period's first days; reference-less postings at the
+    # date-window edges 7 (still matched) or 8 days (outside the window) after the document
+    day = events["day"].to_numpy()
+    post = day.copy()
+    wrong_p = (events["anomaly"] == "wrong_period").to_numpy()
+    post = np.where(wrong_p, period_start_day(period_index(day) + 1) + rng.integers(0, 5, len(events)), post)
+    post = np.where((events["anomaly"] == "window_edge_inside").to_numpy(), day + 7, post)
+    post = np.where((events["anomaly"] == "window_edge_outside").to_numpy(), day + 8, post)
+    events["post_day"] = post
+    return legs
 
 
-def voucher_word(org: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """记 everywhere, except ORG01 which keeps 收/付/转 (receipt, payment, transfer)."""
-    return np.where(org == "ORG01", kind, "记")
-
-
-def post_events(
-    events: pd.DataFrame,
-    anomaly: pd.Series,
-    batch: pd.Series,
-    expenses_lines: pd.DataFrame,
-    master: MasterData,
-    rate,
-    seed: int,
+def _texts(
+    events: pd.DataFrame, style: HouseStyle, names: pd.Series, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Voucher legs for all events as finance posted them (voucher_key groups a voucher's lines)."""
+    """摘要, 参考信息 and 备注 per event as each org's bookkeepers write them."""
+    et = events["event_type"].to_numpy()
+    abroad = events["org_code"].to_numpy() == "ORG03"
+    label = np.where(abroad, pd.Series(et).map(LABEL_EN), pd.Series(et).map(LABEL_CN)).astype(str)
+    party = (
+        (
+            events["supplier_code"]
+            .fillna(events["customer_code"])
+            .fillna(events["employee_code"])
+            .map(names)
+            .fillna("")
+        )
+        .to_numpy()
+        .astype(str)
+    )
+    an = events["anomaly"].to_numpy()
+    ref = _mistype(events["doc_no"].to_numpy(), an == "reference_mistyped", rng)
+    no_ref = np.isin(an, ["reference_missing", "ambiguous_pair", "window_edge_inside", "window_edge_outside"])
+    ref = np.where(no_ref, "", ref).astype(str)
+    rev = np.where(events["is_reversal"].to_numpy(), np.where(abroad, "Reversal ", "冲销 "), "")
+    if style.reference_placement == "summary":
+        number = np.where(ref == "", "", np.char.add(ref, " "))
+        summary = np.char.add(
+            np.char.add(np.char.add(rev.astype(str), label), " "), np.char.add(number.astype(str), party)
+        )
+        reference = np.where(np.isin(events["org_code"].to_numpy(), list(style.reference_orgs)), ref, "")
+        remark = np.full(len(events), "", dtype=object)
+    else:
+        summary = np.char.add(np.char.add(rev.astype(str), label), np.char.add(" ", party))
+        reference = np.full(len(events), "", dtype=object)
+        remark = ref
+    return pd.DataFrame(
+        {
+            "event_id": events["event_id"],
+            "summary": np.char.rstrip(summary.astype(str)),
+            "reference": reference,
+            "remark": remark,
+        }
+    )
+
+
+def voucher_lines(
+    events: pd.DataFrame, legs: pd.DataFrame, style: HouseStyle, names: pd.Series, batch: pd.Series, seed: int
+) -> pd.DataFrame:
+    """Posted legs grouped into vouchers (``voucher_key``) with their texts: one voucher per
+    event, a second for duplicates, two for split postings, one for a batch of receipts."""
     rng = np.random.default_rng([seed, 41])
-    p = posted_amounts(events, anomaly, rate, seed)
-    posted = (anomaly != "missing_posting").to_numpy()
-    names = pd.concat(
-        [
-            master.suppliers.set_index("supplier_code")["supplier_name"],
-            master.customers.set_index("customer_code")["customer_name"],
-            master.employees.set_index("employee_code")["employee_name"],
-        ]
-    )
-    p["summary"], p["reference"] = _texts(p, anomaly, names, rng)
-    split = (anomaly == "split_posting").to_numpy()
-    dept_function = master.departments.set_index("dept_code")["function"]
-    legs = _legs(p[posted], expenses_lines, dept_function, split[posted])
-    legs = legs.merge(
-        p[["event_id", "org_code", "day", "summary", "reference", "event_type", "doc_no"]], on="event_id"
-    )
-    legs["voucher_key"] = legs["event_id"] * 4 + legs["part"] * 2
+    texts = _texts(events, style, names, rng)
+    ev = events.set_index("event_id")
+    legs = legs.merge(texts, on="event_id")
+    legs["org_code"] = legs["event_id"].map(ev["org_code"])
+    legs["day"] = legs["event_id"].map(ev["post_day"])
+    legs["event_type"] = legs["event_id"].map(ev["event_type"])
+    legs["doc_no"] = legs["event_id"].map(ev["doc_no"])
+    an = legs["event_id"].map(ev["anomaly"]).to_numpy()
+    legs["voucher_key"] = legs["event_id"] * 4
+
+    # Split postings: the goods part first, the VAT when the invoice is certified.
+    split = an == "split_posting"
+    if split.any():
+        sp = legs[split]
+        vat = sp[sp["account_code"] == "22210101"]
+        ap = sp[sp["account_code"] == "220201"]
+        tax = vat.groupby("event_id")["amount_base"].sum()
+        tax_o = vat.groupby("event_id")["amount_original"].sum()
+        second = pd.concat(
+            [
+                vat,
+                ap.assign(
+                    amount_base=ap["event_id"].map(tax).to_numpy(),
+                    amount_original=ap["event_id"].map(tax_o).to_numpy(),
+                ),
+            ]
+        )
+        second["voucher_key"] = second["event_id"] * 4 + 2
+        first = sp[sp["account_code"] != "22210101"].copy()
+        is_ap = first["account_code"] == "220201"
+        first.loc[is_ap, "amount_base"] -= first.loc[is_ap, "event_id"].map(tax).to_numpy()
+        first.loc[is_ap, "amount_original"] -= first.loc[is_ap, "event_id"].map(tax_o).to_numpy()
+        legs = pd.concat([legs[~split], first, second], ignore_index=True)
 
     # Batch postings: a pair of receipts in one voucher, one line per account.
     b = batch.reindex(legs["event_id"]).to_numpy()
@@ -242,54 +263,52 @@ def post_events(
     if in_batch.any():
         bl = legs[in_batch].copy()
         bl["voucher_key"] = b[in_batch] * 4 + 1
-        docs = bl.groupby("voucher_key")["doc_no"].agg(lambda s: ",".join(sorted(set(s))))
+        docs = bl.groupby("voucher_key")["doc_no"].agg(lambda s: sorted(set(s)))
         bl["day"] = bl.groupby("voucher_key")["day"].transform("max")
-        agg = bl.groupby(["voucher_key", "account_code", "side", "leg_order"], as_index=False).agg(
+        keys = ["voucher_key", "account_code", "side", "leg_order"]
+        agg = bl.groupby(keys, as_index=False).agg(
+            event_id=("event_id", "min"),
             org_code=("org_code", "first"),
             day=("day", "first"),
             event_type=("event_type", "first"),
-            amount_original=("amount_original", "sum"),
             amount_base=("amount_base", "sum"),
+            amount_original=("amount_original", "sum"),
             currency=("currency", "first"),
             rate_micro=("rate_micro", "first"),
             supplier_code=("supplier_code", "first"),
             customer_code=("customer_code", "first"),
             employee_code=("employee_code", "first"),
             dept_code=("dept_code", "first"),
-            party=("summary", "first"),
+            summary=("summary", "first"),
         )
-        agg["doc_no"] = agg["voucher_key"].map(docs)
+        numbers = agg["voucher_key"].map(docs)
         party = (
             agg["customer_code"]
             .map(names)
-            .fillna(
-                bl.groupby("voucher_key")["customer_code"]
-                .first()
-                .map(names)
-                .reindex(agg["voucher_key"])
-                .to_numpy()[0]
-                if len(agg)
-                else ""
-            )
+            .fillna(agg["voucher_key"].map(bl.groupby("voucher_key")["customer_code"].first().map(names)))
+            .fillna("")
         )
-        agg["summary"] = (
-            "收款 "
-            + agg["doc_no"]
-            + " "
-            + agg["voucher_key"]
-            .map(bl.groupby("voucher_key")["customer_code"].first().map(names))
-            .fillna(party)
-        )
-        agg["reference"] = np.where(agg["org_code"] == "ORG01", agg["doc_no"], "")
-        legs = pd.concat([legs[~in_batch], agg.drop(columns=["party"])], ignore_index=True)
+        agg["doc_no"] = numbers.map(",".join)
+        if style.reference_placement == "summary":
+            agg["summary"] = "收款 " + agg["doc_no"] + " " + party
+            agg["reference"] = np.where(agg["org_code"].isin(list(style.reference_orgs)), agg["doc_no"], "")
+            agg["remark"] = ""
+        else:
+            agg["summary"] = "收款 " + party
+            agg["reference"] = ""
+            agg["remark"] = numbers.map(";".join)
+        legs = pd.concat([legs[~in_batch], agg], ignore_index=True)
 
     # Duplicate postings: the same voucher entered twice (a retried import).
-    dup_events = events.loc[(anomaly == "duplicate_posting").to_numpy(), "event_id"].to_numpy()
-    dup = legs[legs["event_id"].isin(dup_events)].copy()
+    dup_ids = events.loc[(events["anomaly"] == "duplicate_posting").to_numpy(), "event_id"].to_numpy()
+    dup = legs[legs["event_id"].isin(dup_ids)].copy()
     dup["voucher_key"] = dup["voucher_key"] + 3
     legs = pd.concat([legs, dup], ignore_index=True)
-    kind = np.select(
-        [legs["event_type"].isin(["PAY", "EC_PAY"]), legs["event_type"] == "REC"], ["付", "收"], "转"
+    legs["voucher_kind"] = np.select(
+        [legs["event_type"].isin(["PAY", "CPAY", "ADV"]), legs["event_type"] == "REC"], ["付", "收"], "转"
     )
-    legs["voucher_word"] = voucher_word(legs["org_code"].to_numpy(), kind)
-    return legs
+    legs = legs[legs["day"].to_numpy() < HORIZON_DAYS + 40].reset_index(drop=True)
+    return legs[LINE_COLUMNS]
+
+
+__all__ = ["CONTROL", "LABEL_CN", "LABEL_EN", "LINE_COLUMNS", "PREPARERS", "posted_legs", "voucher_lines"]

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ledgerbridge.simulator.calendar import CLOSE_AFTER_DAYS, NEVER, period_end_day, period_index, to_date
+from ledgerbridge.simulator.calendar import (
+    CLOSE_AFTER_DAYS,
+    HORIZON_DAYS,
+    NEVER,
+    period_end_day,
+    period_index,
+    to_date,
+)
 from ledgerbridge.simulator.money import to_text
 from ledgerbridge.simulator.world import World
 
@@ -60,26 +67,38 @@ def _documents(df: pd.DataFrame, a: int, key: str, status_cancel: bool = True) -
     return df
 
 
+def _children(lines: pd.DataFrame, heads: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Lines of the headers that exist, stamped with their header's updated_at."""
+    kept = lines[lines[key].isin(heads.index)].copy()
+    kept["updated_at"] = heads["updated_at"].reindex(kept[key].to_numpy()).to_numpy()
+    return kept
+
+
 def take(world: World, a: int) -> Snapshot:
     """The sources at as-of day ``a``."""
     w = world
+    p, s, x = w.purchase, w.sales, w.expenses
     erp: dict[str, pd.DataFrame] = {}
-    for name, df in (("purchase", w.purchase), ("sales", w.sales)):
-        orders = _documents(df.orders, a, "order_no")
-        lines = df.order_lines[df.order_lines["order_no"].isin(orders["order_no"])].copy()
-        lines = lines.merge(orders[["order_no", "updated_at"]], on="order_no")
-        fulfil = _documents(df.fulfilments, a, "doc_no")
-        fl = df.fulfil_lines[
-            df.fulfil_lines["doc_no"].isin(fulfil.loc[fulfil["status"] == "approved", "doc_no"])
-        ]
-        inv = _documents(df.invoices, a, "doc_no")
-        inv["due_day"] = np.where(inv["amended"], inv["due_day_amended"], inv["due_day"])
-        settle = _documents(df.settlements, a, "doc_no")
-        erp[f"{name}_orders"], erp[f"{name}_order_lines"] = orders, lines
-        erp[f"{name}_fulfilments"], erp[f"{name}_fulfil_lines"] = fulfil, fl
-        erp[f"{name}_invoices"], erp[f"{name}_settlements"] = inv, settle
+    for name, orders, lines in (("purchase", p.orders, p.order_lines), ("sales", s.orders, s.order_lines)):
+        o = _documents(orders, a, "doc_no")
+        erp[f"{name}_orders"] = o
+        erp[f"{name}_order_lines"] = _children(lines, o, "order_idx")
+    gr = _documents(p.receipts, a, "doc_no")
+    erp["goods_receipts"] = gr
+    erp["goods_receipt_lines"] = _children(p.receipt_lines, gr, "receipt_idx")
+    for name, inv in (("supplier_invoices", p.invoices), ("customer_invoices", s.invoices)):
+        df = _documents(inv, a, "doc_no")
+        df["due_day"] = np.where(df["amended"], df["due_day_amended"], df["due_day"])
+        erp[name] = df
+    erp["supplier_invoice_lines"] = _children(p.invoice_lines, erp["supplier_invoices"], "invoice_idx")
+    dn = _documents(s.deliveries, a, "doc_no")
+    erp["deliveries"] = dn
+    erp["delivery_lines"] = _children(s.delivery_lines, dn, "delivery_idx")
+    for name, st in (("supplier_payments", p.payments), ("customer_receipts", s.receipts)):
+        h = _documents(st.headers, a, "doc_no")
+        erp[name] = h
+        erp[f"{name}_allocations"] = _children(st.allocations, h, "settle_idx")
 
-    x = w.expenses
     claims = x.claims[x.claims["created_day"].to_numpy() <= a].copy()
     st = np.full(len(claims), "draft", dtype=object)
     for col, label in (
@@ -99,29 +118,36 @@ def take(world: World, a: int) -> Snapshot:
     claims["updated_at"] = _stamp(days.max(axis=1), _tod(claims["claim_id"], 2))
     for c in ("approve_day", "paid_day"):
         claims[c] = np.where(claims[c].to_numpy() <= a, claims[c].to_numpy(), NEVER)
-    created = claims[["claim_id", "created_day"]]
-    lines = x.lines.merge(created, on="claim_id")
-    lines["updated_at"] = _stamp(lines["created_day"].to_numpy(), _tod(lines["claim_id"], 3))
-    invoices = x.invoices[x.invoices["invoice_id"].isin(lines["invoice_id"])].copy()
-    first_use = lines.groupby("invoice_id")["created_day"].min()
-    invoices["updated_at"] = _stamp(
-        invoices["invoice_id"].map(first_use).to_numpy(), _tod(invoices["invoice_id"], 4)
+    lines = _children(
+        x.lines,
+        claims.assign(updated_at=_stamp(claims["created_day"].to_numpy(), _tod(claims["claim_id"], 3))),
+        "claim_idx",
     )
-    approvals = x.approvals[(x.approvals["day"].to_numpy() <= a)].copy()
-    approvals["updated_at"] = _stamp(approvals["day"].to_numpy(), _tod(approvals["claim_id"], 5))
+    invoices = x.invoices[x.invoices["invoice_id"].isin(lines["invoice_id"])].copy()
+    first_use = lines.groupby("invoice_id")["updated_at"].min()
+    invoices["updated_at"] = invoices["invoice_id"].map(first_use).to_numpy()
+    approvals = x.approvals[
+        (x.approvals["day"].to_numpy() <= a) & x.approvals["claim_idx"].isin(claims.index)
+    ].copy()
+    approvals["updated_at"] = _stamp(approvals["day"].to_numpy(), _tod(approvals["claim_idx"].astype(str), 5))
+    payments = _documents(x.payments, a, "doc_no")
+    advances = _documents(x.advances, a, "doc_no")
     expense = {
         "expense_claims": claims,
         "expense_claim_lines": lines,
         "vat_invoices": invoices,
         "approval_steps": approvals,
+        "employee_advances": advances,
+        "claim_payments": payments,
+        "claim_payment_lines": _children(x.payment_lines, payments, "payment_idx"),
     }
 
     gl = w.gl_lines[w.gl_lines["day"].to_numpy() <= a]
-    last_period = int(period_index(np.array([min(a, 364)]))[0])
+    last_period = int(period_index(np.array([min(a, HORIZON_DAYS - 1)]))[0])
     periods = np.arange(0, last_period + 1)
     closed = a >= period_end_day(periods) + CLOSE_AFTER_DAYS
     ps = pd.DataFrame(
-        [(o, p, c) for o in w.master.orgs["org_code"] for p, c in zip(periods, closed, strict=True)],
+        [(o, p_, c) for o in w.master.orgs["org_code"] for p_, c in zip(periods, closed, strict=True)],
         columns=["org_code", "period_idx", "closed"],
     )
     rates = w.rates[w.rates["rate_date"] <= pd.Timestamp(to_date(np.array([a]))[0])]

@@ -1,6 +1,7 @@
 -- Tier 2: what tier 1 left on both sides, matched on org, control account, party,
--- exact amount and a date window (seed recon_tolerances). A pair counts only when
--- the candidate is unique on both sides; otherwise both sides are 'ambiguous'.
+-- amount (within the tolerance) and a date window (seed recon_tolerances). Both sides need a
+-- party: a missing party never makes two lines equal. A pair counts only when the candidate
+-- is unique on both sides; otherwise both sides are 'ambiguous'.
 with
 
 legs as (
@@ -24,6 +25,7 @@ candidates as (
         on gl.org_code = legs.org_code
         and gl.account_code = legs.account_code
         and gl.party_code = legs.party_code
+        and legs.party_code is not null
         and abs(gl.signed_base - legs.signed_base) <= {{ recon_tolerance('amount_base') }}
         and abs({{ dbt.datediff("legs.event_date", "gl.voucher_date", "day") }}) <= {{ recon_tolerance('date_window_days', dbt.type_int()) }}
 ),

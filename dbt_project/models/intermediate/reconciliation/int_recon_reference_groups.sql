@@ -1,9 +1,10 @@
--- Tier 1: GL lines that name the event's document (summary or reference field),
--- on the same org and control account with the same sign (so an original and its
--- reversal, or a claim's approval and its payment, never match each other).
--- A line naming several documents (a batch posting) forms one group with them;
--- otherwise the group is the event leg with all lines naming it (split postings,
--- duplicates).
+-- Tier 1: GL lines that name the event's document (in any of the configured reference
+-- columns), on the same org and control account with the same sign (so an original and its
+-- reversal, or a claim's approval and its payment, never match each other). Parties play no
+-- part here: party-less legs (VAT, inventory, GR/IR) match like any other.
+-- A line naming several documents (a batch posting) forms one group with them; otherwise
+-- the group is the event leg with all lines naming it (split postings, duplicates).
+-- duplicate_posting: the document's amount posted in full by two or more vouchers.
 with
 
 legs as (
@@ -80,13 +81,31 @@ group_legs as (
     group by group_members.group_id
 ),
 
+group_vouchers as (
+    select
+        group_members.group_id,
+        gl.voucher_id,
+        sum(gl.signed_base) as voucher_base
+    from (select distinct group_id, gl_line_id from grouped_pairs) as group_members
+    inner join gl on gl.gl_line_id = group_members.gl_line_id
+    group by group_members.group_id, gl.voucher_id
+),
+
+voucher_counts as (
+    select
+        group_id,
+        count(*) as voucher_count,
+        min(voucher_base) as min_voucher_base,
+        max(voucher_base) as max_voucher_base
+    from group_vouchers
+    group by group_id
+),
+
 group_lines as (
     select
         group_members.group_id,
         sum(gl.signed_base) as gl_base,
         sum(gl.signed_original) as gl_original,
-        min(gl.signed_base) as min_line_base,
-        max(gl.signed_base) as max_line_base,
         count(*) as line_count,
         min(gl.period) as min_gl_period,
         max(gl.period) as max_gl_period,
@@ -107,9 +126,9 @@ classified as (
         group_lines.line_count,
         group_legs.leg_count,
         case
-            when group_lines.line_count > 1 and group_legs.leg_count = 1
-                and group_lines.min_line_base = group_legs.business_base
-                and group_lines.max_line_base = group_legs.business_base
+            when voucher_counts.voucher_count > 1 and group_legs.leg_count = 1
+                and voucher_counts.min_voucher_base = group_legs.business_base
+                and voucher_counts.max_voucher_base = group_legs.business_base
                 then 'duplicate_posting'
             when abs(group_lines.gl_base - group_legs.business_base) <= {{ recon_tolerance('amount_base') }}
                 then case
@@ -125,6 +144,7 @@ classified as (
         case when group_lines.posted_from_proposal = 1 then 'T0_proposal' else 'T1_reference' end as match_tier
     from group_legs
     inner join group_lines on group_lines.group_id = group_legs.group_id
+    inner join voucher_counts on voucher_counts.group_id = group_legs.group_id
 ),
 
 final as (

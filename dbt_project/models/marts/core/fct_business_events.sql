@@ -7,7 +7,7 @@ with
 
 events as (
 
-    select * from {{ ref('int_business_events_converted') }}
+    select * from {{ ref('int_events') }}
 
 ),
 
@@ -57,14 +57,18 @@ final as (
         customer_code,
         employee_code,
         dept_code,
-        counterparty_type,
-        counterparty_code,
+        case
+            when supplier_code is not null then 'supplier'
+            when customer_code is not null then 'customer'
+            when employee_code is not null then 'employee'
+        end as counterparty_type,
+        coalesce(supplier_code, customer_code, employee_code) as counterparty_code,
         material_group,
         bank_account,
+        invoice_kind,
 
         -- document currency
         currency,
-        tax_rate,
         net_amount,
         tax_amount,
         gross_amount,

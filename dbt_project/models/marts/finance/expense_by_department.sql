@@ -2,7 +2,8 @@
 -- per org, period, department and expense account, in the org's base
 -- currency and translated into the reporting currency at the period's average
 -- rate. Lines without a department (payroll accruals, depreciation) are under
--- dept_code '(none)'.
+-- dept_code '(none)'. The group (org_code 'GROUP') adds the orgs up in the
+-- reporting currency.
 
 with
 
@@ -46,7 +47,7 @@ aggregated as (
 
 ),
 
-final as (
+org_rows as (
 
     select
         {{ dbt.concat(["aggregated.org_code", "'|'", "aggregated.period", "'|'", "aggregated.dept_code", "'|'",
@@ -79,6 +80,38 @@ final as (
         on aggregated.period = rates.period
         and orgs.base_currency = rates.from_currency
         and orgs.reporting_currency = rates.to_currency
+
+),
+
+group_rows as (
+
+    select
+        {{ dbt.concat(["'GROUP|'", "period", "'|'", "dept_code", "'|'", "account_code"]) }} as expense_id,
+        'GROUP' as org_code,
+        period,
+        dept_code,
+        max(dept_name) as dept_name,
+        max(dept_name_en) as dept_name_en,
+        max(dept_function) as dept_function,
+        account_code,
+        max(account_name) as account_name,
+        max(account_name_en) as account_name_en,
+        max(expense_category) as expense_category,
+        sum(line_count) as line_count,
+        max(reporting_currency) as currency,
+        {{ money('sum(amount_rpt)') }} as amount,
+        max(reporting_currency) as reporting_currency,
+        {{ money('sum(amount_rpt)') }} as amount_rpt
+    from org_rows
+    group by period, dept_code, account_code
+
+),
+
+final as (
+
+    select * from org_rows
+    union all
+    select * from group_rows
 
 )
 

@@ -1,87 +1,55 @@
--- Income statement (利润表) per org in its base currency and for the group
--- (org_code = 'GROUP') in the reporting currency: one row per org, period and
--- P&L account, with the statement line it rolls into. amount is shown in the
--- account's natural direction (revenue and expenses positive);
--- profit_effect is its effect on profit (credit − debit).
+-- 利润表 (会企02表, general-enterprise format of 财会〔2019〕6号) per org in its
+-- base currency and for the group (org_code = 'GROUP') in the reporting
+-- currency after intercompany eliminations: every line of the form in its
+-- order (seed fs_lines), items from the accounts' period movements by
+-- fs_account_rules, 营业利润 / 利润总额 / 净利润 / 综合收益总额 computed by
+-- fs_line_formulas. Each line is positive in its own direction (revenue and
+-- gains credit-positive, costs and expenses debit-positive; losses on the
+-- "损失以“－”号填列" lines negative).
+-- Columns: 本期金额 period_amount (the month), 本年累计金额 ytd_amount, and the
+-- same two for the same period last year (上期金额; null when the books have
+-- no such period).
 
 with
 
-org_balances as (
+periods as (
 
-    select
-        org_code, period, account_code, currency, period_debit, period_credit
-    from {{ ref('trial_balance') }}
+    select * from {{ ref('int_fs_org_periods') }}
+
+),
+
+movements as (
+
+    select org_code, period, line_code, sum(amount) as period_amount
+    from {{ ref('statement_line_details') }}
     where statement = 'income_statement'
+    group by org_code, period, line_code
 
 ),
 
-group_balances as (
+items as (
 
     select
-        org_code, period, account_code, currency, period_debit, period_credit
-    from {{ ref('trial_balance_consolidated') }}
-    where statement = 'income_statement'
+        periods.org_code,
+        periods.period,
+        movements.line_code,
+        sum(case when movements.period = periods.period then movements.period_amount else 0 end)
+            as period_amount,
+        sum(movements.period_amount) as ytd_amount
+    from periods
+    inner join movements
+        on periods.org_code = movements.org_code
+        and movements.period between periods.year_start_period and periods.period
+    group by periods.org_code, periods.period, movements.line_code
 
 ),
 
-balances as (
-
-    select * from org_balances
-    union all
-    select * from group_balances
-
-),
-
-accounts as (
-
-    select * from {{ ref('dim_account') }}
-
-),
-
-with_lines as (
-
-    select
-        balances.*,
-        accounts.account_name,
-        accounts.account_name_en,
-        accounts.account_type,
-        accounts.statement_line_code,
-        accounts.statement_line_name,
-        accounts.statement_line_name_en,
-        accounts.statement_line_order,
-        {{ money('balances.period_credit - balances.period_debit') }} as profit_effect,
-        cast(substring(balances.period, 1, 4) as integer) as fiscal_year
-    from balances
-    left join accounts
-        on balances.account_code = accounts.account_code
-
-),
+{{ fs_lines_with_formulas('income_statement', 'periods', 'items', ['period_amount', 'ytd_amount']) }},
 
 final as (
 
-    select
-        {{ dbt.concat(["org_code", "'|'", "period", "'|'", "account_code"]) }} as income_statement_id,
-        org_code,
-        period,
-        fiscal_year,
-        currency,
-        statement_line_code,
-        statement_line_name,
-        statement_line_name_en,
-        statement_line_order,
-        account_code,
-        account_name,
-        account_name_en,
-        account_type,
-        {{ money("case when account_type = 'revenue' then profit_effect else -profit_effect end") }} as amount,
-        profit_effect,
-        {{ money("sum(case when account_type = 'revenue' then profit_effect else -profit_effect end) over (
-            partition by org_code, account_code, fiscal_year
-            order by period rows between unbounded preceding and current row)") }} as ytd_amount,
-        {{ money('sum(profit_effect) over (
-            partition by org_code, account_code, fiscal_year
-            order by period rows between unbounded preceding and current row)') }} as ytd_profit_effect
-    from with_lines
+    {{ fs_statement_rows('income_statement_id', 'periods', ['period_amount', 'ytd_amount'], 'prior_year_period',
+        {'period_amount': 'prior_year_period_amount', 'ytd_amount': 'prior_year_ytd_amount'}) }}
 
 )
 

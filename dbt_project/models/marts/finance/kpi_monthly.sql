@@ -1,6 +1,6 @@
 -- Management KPIs per org (base currency) and for the group (org_code =
--- 'GROUP', reporting currency) and period, from the income statement and the
--- balance sheet, with month-over-month and year-over-year comparisons
+-- 'GROUP', reporting currency, after intercompany eliminations) and period,
+-- read from the lines of the income statement and the balance sheet, with month-over-month and year-over-year comparisons
 -- (null where the comparison period has no data).
 
 with
@@ -11,11 +11,12 @@ pl as (
         org_code,
         period,
         currency,
-        sum(case when statement_line_code = 'REVENUE' then amount else 0 end) as revenue,
-        sum(case when statement_line_code = 'COST_OF_SALES' then amount else 0 end) as cost_of_sales,
-        sum(case when statement_line_code in ('SELLING', 'ADMIN') then amount else 0 end) as operating_expenses,
-        sum(case when statement_line_code = 'FINANCE' then amount else 0 end) as finance_costs,
-        sum(profit_effect) as net_profit
+        sum(case when line_code = 'REVENUE' then period_amount else 0 end) as revenue,
+        sum(case when line_code = 'COST_OF_SALES' then period_amount else 0 end) as cost_of_sales,
+        sum(case when line_code in ('SELLING_EXPENSES', 'ADMIN_EXPENSES', 'RD_EXPENSES') then period_amount else 0 end)
+            as operating_expenses,
+        sum(case when line_code = 'FINANCE_COSTS' then period_amount else 0 end) as finance_costs,
+        sum(case when line_code = 'NET_PROFIT' then period_amount else 0 end) as net_profit
     from {{ ref('income_statement') }}
     group by org_code, period, currency
 
@@ -27,10 +28,10 @@ bs as (
         org_code,
         period,
         currency,
-        sum(case when line_code = 'CASH' then amount else 0 end) as cash,
-        sum(case when line_code = 'AR' then amount else 0 end) as accounts_receivable,
-        sum(case when line_code = 'AP' then amount else 0 end) as accounts_payable,
-        sum(case when section = 'assets' then amount else 0 end) as total_assets
+        sum(case when line_code = 'MONETARY_FUNDS' then closing_balance else 0 end) as cash,
+        sum(case when line_code = 'ACCOUNTS_RECEIVABLE' then closing_balance else 0 end) as accounts_receivable,
+        sum(case when line_code = 'ACCOUNTS_PAYABLE' then closing_balance else 0 end) as accounts_payable,
+        sum(case when line_code = 'TOTAL_ASSETS' then closing_balance else 0 end) as total_assets
     from {{ ref('balance_sheet') }}
     group by org_code, period, currency
 

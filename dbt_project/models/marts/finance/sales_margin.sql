@@ -2,7 +2,8 @@
 -- base currency (and translated at the period's average rate): revenue as
 -- invoiced (customer invoices, reversed when cancelled), cost of goods as
 -- delivered (the deliveries' GI cost) - the same timing as the GL's 6001 and
--- 6401.
+-- 6401. The group (org_code 'GROUP') adds the orgs up in the reporting currency
+-- and leaves out sales to its own orgs (int_group_counterparties).
 
 with
 
@@ -40,7 +41,7 @@ aggregated as (
 
 ),
 
-final as (
+org_rows as (
 
     select
         {{ dbt.concat(["aggregated.org_code", "'|'", "aggregated.period", "'|'", "aggregated.customer_code",
@@ -79,6 +80,45 @@ final as (
         on aggregated.period = rates.period
         and orgs.base_currency = rates.from_currency
         and orgs.reporting_currency = rates.to_currency
+
+),
+
+group_rows as (
+
+    select
+        {{ dbt.concat(["'GROUP|'", "period", "'|'", "customer_code", "'|'", "material_code"]) }} as sales_margin_id,
+        'GROUP' as org_code,
+        period,
+        customer_code,
+        max(customer_name) as customer_name,
+        material_code,
+        max(material_name) as material_name,
+        max(material_group) as material_group,
+        {{ quantity('sum(quantity_invoiced)') }} as quantity_invoiced,
+        {{ quantity('sum(quantity_delivered)') }} as quantity_delivered,
+        max(reporting_currency) as currency,
+        {{ money('sum(revenue_rpt)') }} as revenue,
+        {{ money('sum(cost_of_sales_rpt)') }} as cost_of_sales,
+        {{ money('sum(revenue_rpt) - sum(cost_of_sales_rpt)') }} as gross_margin,
+        case when sum(revenue_rpt) = 0 then null
+             else cast(round((sum(revenue_rpt) - sum(cost_of_sales_rpt)) / sum(revenue_rpt), 4)
+                       as decimal(9, 4)) end as gross_margin_pct,
+        max(reporting_currency) as reporting_currency,
+        {{ money('sum(revenue_rpt)') }} as revenue_rpt,
+        {{ money('sum(cost_of_sales_rpt)') }} as cost_of_sales_rpt
+    from org_rows
+    where customer_code not in (
+        select party_code from {{ ref('int_group_counterparties') }} where party_type = 'customer'
+    )
+    group by period, customer_code, material_code
+
+),
+
+final as (
+
+    select * from org_rows
+    union all
+    select * from group_rows
 
 )
 

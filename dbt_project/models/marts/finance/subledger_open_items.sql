@@ -1,60 +1,54 @@
--- Open items of the ERP subledgers at each period end: AR (customer invoices
--- minus receipts) and AP (supplier invoices minus payments), applied by
--- invoice_no. A cancelled invoice is open until its cancellation date; a
--- settlement that names no known invoice stays an unapplied item of its own.
--- Point in time: only documents dated on or before the period end count.
+-- Open items of the ERP subledgers at each period end: AR (customer invoices less what
+-- receipts allocated to them) and AP (supplier invoices less payments' allocations); the
+-- unallocated part of a settlement (a prepayment or customer advance) is an item of its
+-- own. Base-currency amounts are carrying amounts (the invoices' booked values). A
+-- cancelled invoice is open until its cancellation date. Point in time: only documents
+-- dated on or before the period end count.
 
 with
 
-events as (
-
-    select * from {{ ref('fct_business_events') }}
-    where event_type in ('SINV', 'REC', 'PINV', 'PAY') and not is_reversal
-
-),
-
 invoices as (
 
-    select invoice_no, due_date from {{ ref('stg_erp__customer_invoices') }}
+    select 'AR' as ledger, invoice_no, org_code, customer_code as counterparty_code, invoice_date, due_date,
+        cancelled_date, currency, base_currency, gross_amount, gross_amount_base
+    from {{ ref('int_customer_invoices_valued') }}
     union all
-    select invoice_no, due_date from {{ ref('stg_erp__supplier_invoices') }}
+    select 'AP' as ledger, invoice_no, org_code, supplier_code, invoice_date, due_date, cancelled_date,
+        currency, base_currency, gross_amount, gross_amount_base
+    from {{ ref('int_supplier_invoices_valued') }}
 
 ),
 
-reversals as (
+allocations as (
 
-    select document_no, event_type, event_date as cancelled_date
-    from {{ ref('fct_business_events') }}
-    where is_reversal
+    select * from {{ ref('int_settlement_allocations') }}
+
+),
+
+settlements as (
+
+    select * from {{ ref('int_settlements_valued') }}
 
 ),
 
 items as (
 
-    select
-        case when events.event_type in ('SINV', 'REC') then 'AR' else 'AP' end as ledger,
-        events.org_code,
-        events.counterparty_code,
-        events.event_type,
-        events.document_no,
-        case
-            when events.event_type in ('SINV', 'PINV') then events.document_no
-            when known_invoice.invoice_no is not null then events.related_document_no
-            else events.document_no
-        end as item_key,
-        events.event_date as document_date,
-        reversals.cancelled_date,
-        events.currency,
-        events.base_currency,
-        case when events.event_type in ('SINV', 'PINV') then events.gross_amount else -events.gross_amount end
-            as amount,
-        case when events.event_type in ('SINV', 'PINV') then events.gross_amount_base
-             else -events.gross_amount_base end as amount_base
-    from events
-    left join reversals
-        on events.document_no = reversals.document_no and events.event_type = reversals.event_type
-    left join invoices as known_invoice
-        on events.related_document_no = known_invoice.invoice_no
+    select ledger, org_code, counterparty_code, 'invoice' as item_type, invoice_no as item_key,
+        invoice_date as document_date, cancelled_date, currency, base_currency,
+        gross_amount as amount, gross_amount_base as amount_base
+    from invoices
+    union all
+    select allocations.ledger, allocations.org_code, allocations.party_code, 'allocation', allocations.invoice_no,
+        allocations.settlement_date, settlements.cancelled_date, allocations.currency, settlements.base_currency,
+        -allocations.amount, -allocations.carrying_amount_base
+    from allocations
+    inner join settlements
+        on settlements.ledger = allocations.ledger and settlements.settlement_no = allocations.settlement_no
+    union all
+    select ledger, org_code, party_code, 'prepayment', settlement_no, settlement_date, cancelled_date, currency,
+        base_currency, -prepayment_amount, -prepayment_amount_base
+    from settlements
+    where prepayment_amount <> 0
 
 ),
 
@@ -89,11 +83,11 @@ grouped as (
         max(counterparty_code) as counterparty_code,
         max(currency) as currency,
         max(base_currency) as base_currency,
-        min(case when event_type in ('SINV', 'PINV') then document_date end) as invoice_date,
+        min(case when item_type = 'invoice' then document_date end) as invoice_date,
         sum(amount) as open_amount,
         sum(amount_base) as open_amount_base,
-        sum(case when event_type in ('SINV', 'PINV') then amount else 0 end) as invoiced_amount,
-        sum(case when event_type in ('REC', 'PAY') then -amount else 0 end) as settled_amount,
+        sum(case when item_type = 'invoice' then amount else 0 end) as invoiced_amount,
+        sum(case when item_type <> 'invoice' then -amount else 0 end) as settled_amount,
         count(*) as document_count
     from as_of
     group by ledger, org_code, period, as_of_date, item_key
@@ -103,7 +97,7 @@ grouped as (
 final as (
 
     select
-        {{ dbt.concat(["ledger", "'|'", "org_code", "'|'", "period", "'|'", "item_key"]) }} as open_item_id,
+        {{ dbt.concat(["grouped.ledger", "'|'", "grouped.org_code", "'|'", "grouped.period", "'|'", "grouped.item_key"]) }} as open_item_id,
         grouped.ledger,
         grouped.org_code,
         grouped.period,
@@ -124,8 +118,8 @@ final as (
         grouped.document_count
     from grouped
     left join invoices
-        on grouped.item_key = invoices.invoice_no
-    where grouped.open_amount <> 0
+        on grouped.ledger = invoices.ledger and grouped.item_key = invoices.invoice_no
+    where grouped.open_amount <> 0 or grouped.open_amount_base <> 0
 
 )
 

@@ -22,6 +22,8 @@ final as (
         status,
         rows_loaded,
         rows_quarantined,
+        rows_deleted,
+        warnings,
         error
     from run_log
 

@@ -5,11 +5,12 @@ with
 
 unioned as (
 
-    select 'erp' as source_system, source_name, table_name, source_location, record_key, reason, raw_record, quarantined_at from {{ source('erp', 'quarantine') }}
-    union all
-    select 'finance' as source_system, source_name, table_name, source_location, record_key, reason, raw_record, quarantined_at from {{ source('finance', 'quarantine') }}
-    union all
-    select 'expense' as source_system, source_name, table_name, source_location, record_key, reason, raw_record, quarantined_at from {{ source('expense', 'quarantine') }}
+    {%- for system in ['erp', 'finance', 'expense'] %}
+    select '{{ system }}' as source_system, source_name, table_name, source_location, record_key, reason,
+           row_number, column_name, column_value, raw_record, quarantined_at
+    from {{ source(system, 'quarantine') }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -28,6 +29,9 @@ final as (
         source_location,
         record_key,
         reason,
+        row_number,
+        column_name,
+        column_value,
         raw_record,
         cast(quarantined_at as timestamp) as quarantined_at
     from unioned

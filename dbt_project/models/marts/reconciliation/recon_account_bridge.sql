@@ -1,8 +1,17 @@
--- Per org, period and control account: subledger balance, GL balance, and the
--- bridge between them by reconciliation status. Each event leg contributes minus
--- its amount in its period and each GL line plus its amount in its period, under
--- its status, so GL closing - subledger closing = the sum of the category
--- columns; `unexplained` is what no status explains and must be zero.
+-- Per org, period and control account: the subledger balance from the documents alone
+-- (int_subledger_movements), the GL balance from the GL alone (int_gl_control_movements),
+-- their difference, and the bridge between them.
+--
+-- Each reconciliation item that is not `matched` explains the GL effect of its vouchers
+-- minus the effect of the document's correct posting: a GL line adds its amount in its GL
+-- period, an event leg subtracts its amount in its event period, under the item's status.
+-- A matched item explains nothing; if its GL lines and legs differ (within the amount
+-- tolerance, or by a defect) the difference shows as `matched_difference`.
+--   unexplained = (GL closing − subledger closing) − Σ categories − matched_difference
+-- must be zero: it is not, when the posting rules disagree with the documents, when a GL
+-- control line escaped the matching, or when either route lost a row.
+{%- set categories = ['timing', 'amount_mismatch', 'missing_in_gl', 'missing_in_business', 'duplicate_posting',
+                      'fx_difference', 'ambiguous'] %}
 with
 
 legs as (
@@ -13,22 +22,30 @@ gl as (
     select * from {{ ref('recon_gl_line_status') }}
 ),
 
-movements as (
-    select org_code, period, account_code, recon_status, signed_base as subledger_movement,
-        0 as gl_movement, -signed_base as contribution
-    from legs
+item_movements as (
+    select org_code, period, account_code, recon_status, -signed_base as contribution from legs
     union all
-    select org_code, period, account_code, recon_status, 0 as subledger_movement,
-        signed_base as gl_movement, signed_base as contribution
-    from gl
+    select org_code, period, account_code, recon_status, signed_base as contribution from gl
+),
+
+subledger as (
+    select * from {{ ref('int_subledger_movements') }}
+),
+
+gl_balances as (
+    select * from {{ ref('int_gl_control_movements') }}
 ),
 
 control_accounts as (
-    select account_code from {{ ref('dim_account') }} where is_control_account
+    select account_code from {{ ref('control_accounts') }}
 ),
 
 org_periods as (
-    select distinct org_code, period from movements
+    select distinct org_code, period from subledger
+    union
+    select distinct org_code, period from gl_balances
+    union
+    select distinct org_code, period from item_movements
 ),
 
 grid as (
@@ -37,25 +54,40 @@ grid as (
     cross join control_accounts
 ),
 
+explained as (
+    select
+        org_code,
+        period,
+        account_code,
+        {%- for status in categories %}
+        sum(case when recon_status = '{{ status }}' then contribution else 0 end) as {{ status }}_movement,
+        {%- endfor %}
+        sum(case when recon_status = 'matched' then contribution else 0 end) as matched_difference_movement
+    from item_movements
+    group by org_code, period, account_code
+),
+
 per_period as (
     select
         grid.org_code,
         grid.period,
         grid.account_code,
-        coalesce(sum(movements.subledger_movement), 0) as subledger_movement,
-        coalesce(sum(movements.gl_movement), 0) as gl_movement,
-        {% for status in ['matched', 'timing', 'amount_mismatch', 'missing_in_gl', 'missing_in_business',
-                          'duplicate_posting', 'fx_difference', 'ambiguous'] %}
-        coalesce(sum(case when movements.recon_status = '{{ status }}' then movements.contribution end), 0)
-            as {{ status }}_movement,
-        {% endfor %}
-        count(movements.account_code) as movement_count
+        coalesce(subledger.subledger_movement, 0) as subledger_movement,
+        coalesce(gl_balances.gl_movement, 0) as gl_movement,
+        {%- for status in categories %}
+        coalesce(explained.{{ status }}_movement, 0) as {{ status }}_movement,
+        {%- endfor %}
+        coalesce(explained.matched_difference_movement, 0) as matched_difference_movement
     from grid
-    left join movements
-        on movements.org_code = grid.org_code
-        and movements.period = grid.period
-        and movements.account_code = grid.account_code
-    group by grid.org_code, grid.period, grid.account_code
+    left join subledger
+        on subledger.org_code = grid.org_code and subledger.period = grid.period
+        and subledger.account_code = grid.account_code
+    left join gl_balances
+        on gl_balances.org_code = grid.org_code and gl_balances.period = grid.period
+        and gl_balances.account_code = grid.account_code
+    left join explained
+        on explained.org_code = grid.org_code and explained.period = grid.period
+        and explained.account_code = grid.account_code
 ),
 
 cumulative as (
@@ -65,12 +97,12 @@ cumulative as (
         account_code as control_account,
         subledger_movement,
         gl_movement,
-        {% for col in ['subledger_movement', 'gl_movement', 'matched_movement', 'timing_movement',
-                       'amount_mismatch_movement', 'missing_in_gl_movement', 'missing_in_business_movement',
-                       'duplicate_posting_movement', 'fx_difference_movement', 'ambiguous_movement'] %}
-        sum({{ col }}) over (partition by org_code, account_code order by period
-                             rows between unbounded preceding and current row) as cum_{{ col }},
-        {% endfor %}
+        {%- set cumulated = ['subledger_movement', 'gl_movement', 'matched_difference_movement'] %}
+        {%- for status in categories %}{%- do cumulated.append(status ~ '_movement') %}{%- endfor %}
+        {%- for name in cumulated %}
+        sum({{ name }}) over (partition by org_code, account_code order by period
+                              rows between unbounded preceding and current row) as cum_{{ name }},
+        {%- endfor %}
         1 as _end
     from per_period
 ),
@@ -80,28 +112,21 @@ final as (
         org_code,
         period,
         control_account,
-        cum_subledger_movement - subledger_movement as subledger_opening,
-        subledger_movement,
-        cum_subledger_movement as subledger_closing,
-        cum_gl_movement - gl_movement as gl_opening,
-        gl_movement,
-        cum_gl_movement as gl_closing,
-        cum_gl_movement - cum_subledger_movement as difference,
-        cum_matched_movement as matched,
-        cum_timing_movement as timing,
-        cum_amount_mismatch_movement as amount_mismatch,
-        cum_missing_in_gl_movement as missing_in_gl,
-        cum_missing_in_business_movement as missing_in_business,
-        cum_duplicate_posting_movement as duplicate_posting,
-        cum_fx_difference_movement as fx_difference,
-        cum_ambiguous_movement as ambiguous,
-        -- Only the eight statuses explain a difference: a leg or line with any other
-        -- (or no) status stays here.
-        (cum_gl_movement - cum_subledger_movement) - (
-            cum_matched_movement + cum_timing_movement + cum_amount_mismatch_movement
-            + cum_missing_in_gl_movement + cum_missing_in_business_movement + cum_duplicate_posting_movement
-            + cum_fx_difference_movement + cum_ambiguous_movement
-        ) as unexplained
+        {{ money('cum_subledger_movement - subledger_movement') }} as subledger_opening,
+        {{ money('subledger_movement') }} as subledger_movement,
+        {{ money('cum_subledger_movement') }} as subledger_closing,
+        {{ money('cum_gl_movement - gl_movement') }} as gl_opening,
+        {{ money('gl_movement') }} as gl_movement,
+        {{ money('cum_gl_movement') }} as gl_closing,
+        {{ money('cum_gl_movement - cum_subledger_movement') }} as difference,
+        {%- for status in categories %}
+        {{ money('cum_' ~ status ~ '_movement') }} as {{ status }},
+        {%- endfor %}
+        {{ money('cum_matched_difference_movement') }} as matched_difference,
+        {%- set explained_sum = [] %}
+        {%- for status in categories %}{%- do explained_sum.append('cum_' ~ status ~ '_movement') %}{%- endfor %}
+        {{ money('(cum_gl_movement - cum_subledger_movement) - (' ~ explained_sum | join(' + ')
+                 ~ ') - cum_matched_difference_movement') }} as unexplained
     from cumulative
 )
 

@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('erp', 'customer_invoices') }}
+    where _deleted_at is null  -- rows the source no longer has (see docs/sources.md)
 
 ),
 

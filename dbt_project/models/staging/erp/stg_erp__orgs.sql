@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('erp', 'orgs') }}
+    where _deleted_at is null  -- rows the source no longer has (see docs/sources.md)
 
 ),
 
@@ -14,6 +15,7 @@ renamed as (
         {{ clean_code('org_code') }} as org_code,
         {{ clean_code('country') }} as country,
         {{ clean_code('base_currency') }} as base_currency,
+        {{ clean_code('tax_id') }} as tax_id,
         -- descriptions
         {{ clean_text('org_name') }} as org_name,
         {{ clean_text('org_name_en') }} as org_name_en,

@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('erp', 'supplier_invoices') }}
+    where _deleted_at is null  -- rows the source no longer has (see docs/sources.md)
 
 ),
 
@@ -14,12 +15,10 @@ renamed as (
         {{ clean_code('invoice_no') }} as invoice_no,
         {{ clean_code('org_code') }} as org_code,
         {{ clean_code('supplier_code') }} as supplier_code,
-        {{ clean_code('po_no') }} as po_no,
-        {{ clean_code('gr_no') }} as gr_no,
+        {{ clean_code('invoice_kind') }} as invoice_kind,
         {{ clean_code('currency') }} as currency,
         {{ clean_code('vat_invoice_no') }} as vat_invoice_no,
         -- amounts
-        cast(tax_rate as decimal(6, 4)) as tax_rate,
         {{ money('net_amount') }} as net_amount,
         {{ money('tax_amount') }} as tax_amount,
         {{ money('gross_amount') }} as gross_amount,

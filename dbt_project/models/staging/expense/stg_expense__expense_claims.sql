@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('expense', 'expense_claims') }}
+    where _deleted_at is null  -- rows the source no longer has (see docs/sources.md)
 
 ),
 
@@ -16,8 +17,11 @@ renamed as (
         {{ clean_code('employee_code') }} as employee_code,
         {{ clean_code('dept_code') }} as dept_code,
         {{ clean_code('currency') }} as currency,
+        {{ clean_code('advance_no') }} as advance_no,
         -- amounts
         {{ money('gross_amount') }} as gross_amount,
+        {{ money('coalesce(advance_offset, 0)') }} as advance_offset,
+        {{ money('coalesce(payable_amount, gross_amount - coalesce(advance_offset, 0))') }} as payable_amount,
         -- dates
         cast(claim_date as date) as claim_date,
         cast(approved_date as date) as approved_date,

@@ -1,0 +1,30 @@
+with
+
+source as (
+
+    select * from {{ source('expense', 'employee_advances') }}
+    where _deleted_at is null  -- rows the source no longer has (see docs/sources.md)
+
+),
+
+renamed as (
+
+    select
+
+        -- ids and codes
+        {{ clean_code('advance_no') }} as advance_no,
+        {{ clean_code('org_code') }} as org_code,
+        {{ clean_code('employee_code') }} as employee_code,
+        {{ clean_code('currency') }} as currency,
+        {{ clean_code('bank_account') }} as bank_account,
+        -- amounts
+        {{ money('amount') }} as amount,
+        -- dates
+        cast(advance_date as date) as advance_date,
+        {{ document_status_columns() }}
+
+    from source
+
+)
+
+select * from renamed
