@@ -89,8 +89,9 @@ def _checker(ctx: RunContext, spec: TableSpec, location: str, start: CursorStart
     return check
 
 
-def _numbers_everywhere(engine: sa.Engine, table: str, schema: str | None, spec: TableSpec,
-                        start: CursorStart) -> bool:
+def _numbers_everywhere(
+    engine: sa.Engine, table: str, schema: str | None, spec: TableSpec, start: CursorStart
+) -> bool:
     """Whether every NUMERIC column of a SQLite table has a number among the rows this load
     reads (ConnectorX cannot type a column that is NULL throughout; such a table is read with
     the pyarrow backend instead)."""
@@ -118,8 +119,10 @@ def erp_resources(cfg: IngestConfig, ctx: RunContext, url: str) -> list[Any]:
         source_table = spec.options.get("source_table", spec.name)
         start = ctx.starts.get(spec.name, CursorStart())
         backend = configured_backend
-        if is_sqlite and backend == "connectorx" and not _numbers_everywhere(
-            engine, source_table, schema, spec, start
+        if (
+            is_sqlite
+            and backend == "connectorx"
+            and not _numbers_everywhere(engine, source_table, schema, spec, start)
         ):
             backend = "pyarrow"
         res = sql_table(

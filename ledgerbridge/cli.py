@@ -452,8 +452,10 @@ def bench(
 
     def report(r) -> None:
         if r.status == "ok":
-            out.print_success(f"{r.stage}: {out.format_seconds(r.seconds)}, {r.rows:,} rows, "
-                              f"peak {r.peak_memory_mb:,.0f} MB")
+            out.print_success(
+                f"{r.stage}: {out.format_seconds(r.seconds)}, {r.rows:,} rows, "
+                f"peak {r.peak_memory_mb:,.0f} MB"
+            )
         elif r.status == "skipped":
             out.print_info(f"- {r.stage}: skipped ({r.detail})")
         else:
@@ -463,8 +465,17 @@ def bench(
     out.print_table(
         f"Benchmark · scale {scale:g}",
         ["stage", "status", "seconds", "rows", "rows/s", "peak MB"],
-        [[r.stage, r.status, round(r.seconds, 2), r.rows, round(r.rows_per_second), round(r.peak_memory_mb)]
-         for r in result.stages],
+        [
+            [
+                r.stage,
+                r.status,
+                round(r.seconds, 2),
+                r.rows,
+                round(r.rows_per_second),
+                round(r.peak_memory_mb),
+            ]
+            for r in result.stages
+        ],
     )
     out.print_table(f"Details · scale {scale:g}", ["figure", "unit", "value"], detail_rows(result))
     out.print_success(f"Results written to {path}")

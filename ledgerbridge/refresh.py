@@ -86,13 +86,19 @@ class RefreshResult:
         return next((s for s in self.steps if s.name == name), None)
 
     def summary(self) -> dict[str, Any]:
-        return {"status": self.status, "seconds": round(self.seconds, 2), "step_seconds": self.step_seconds,
-                "rows_per_layer": self.rows_per_layer, "tests": self.tests,
-                "published_path": str(self.published_path) if self.published_path else None,
-                "warnings": self.warnings}
+        return {
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "step_seconds": self.step_seconds,
+            "rows_per_layer": self.rows_per_layer,
+            "tests": self.tests,
+            "published_path": str(self.published_path) if self.published_path else None,
+            "warnings": self.warnings,
+        }
 
 
 # --- dbt ---------------------------------------------------------------------
+
 
 def _dbt_env(work: Path, raw: Path) -> None:
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
@@ -108,23 +114,33 @@ def _node_results(res: Any) -> list[dict[str, Any]]:
     for r in getattr(getattr(res, "result", None), "results", None) or []:
         node = r.node
         status = getattr(r.status, "value", str(r.status))
-        out.append({
-            "unique_id": node.unique_id,
-            "resource_type": getattr(node.resource_type, "value", str(node.resource_type)),
-            "node_name": node.name,
-            "status": str(status),
-            "failures": r.failures,
-            "message": (r.message or "")[:2000] if r.message else None,
-            "execution_seconds": round(float(r.execution_time or 0.0), 3),
-            "folder": ("unit tests" if "unit_test" in node.unique_id.split(".")[0]
-                       else "/".join(getattr(node, "fqn", [])[1:-1]) or "tests"),
-        })
+        out.append(
+            {
+                "unique_id": node.unique_id,
+                "resource_type": getattr(node.resource_type, "value", str(node.resource_type)),
+                "node_name": node.name,
+                "status": str(status),
+                "failures": r.failures,
+                "message": (r.message or "")[:2000] if r.message else None,
+                "execution_seconds": round(float(r.execution_time or 0.0), 3),
+                "folder": (
+                    "unit tests"
+                    if "unit_test" in node.unique_id.split(".")[0]
+                    else "/".join(getattr(node, "fqn", [])[1:-1]) or "tests"
+                ),
+            }
+        )
     return out
 
 
-def run_dbt(work: Path, raw: Path, *, dbt_vars: dict[str, Any] | None = None,
-            project_dir: Path = DBT_PROJECT_DIR, select: list[str] | None = None,
-            ) -> tuple[bool, list[dict[str, Any]], str | None]:
+def run_dbt(
+    work: Path,
+    raw: Path,
+    *,
+    dbt_vars: dict[str, Any] | None = None,
+    project_dir: Path = DBT_PROJECT_DIR,
+    select: list[str] | None = None,
+) -> tuple[bool, list[dict[str, Any]], str | None]:
     """``dbt build`` in-process into ``work`` (only the ``select``ed nodes, when given, on top of
     what ``work`` already holds); returns (success, node results, error)."""
     from dbt.cli.main import dbtRunner
@@ -132,9 +148,19 @@ def run_dbt(work: Path, raw: Path, *, dbt_vars: dict[str, Any] | None = None,
     _dbt_env(work, raw)
     # target and logs next to the work file: concurrent dbt processes (tests, a developer's
     # own `dbt build`) must not overwrite each other's manifest or log
-    args = ["build", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet",
-            "--no-use-colors", "--target-path", str(work.parent / "dbt_target"),
-            "--log-path", str(work.parent / "dbt_logs")]
+    args = [
+        "build",
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--quiet",
+        "--no-use-colors",
+        "--target-path",
+        str(work.parent / "dbt_target"),
+        "--log-path",
+        str(work.parent / "dbt_logs"),
+    ]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     if select:
@@ -172,8 +198,20 @@ def _finish_work_file(work: Path, run_id: str, nodes: list[dict[str, Any]]) -> d
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.executemany(
             "insert into ops.dbt_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, n["unique_id"], n["resource_type"], n["node_name"], n["status"], n["failures"],
-              n["message"], n["execution_seconds"], now) for n in nodes],
+            [
+                (
+                    run_id,
+                    n["unique_id"],
+                    n["resource_type"],
+                    n["node_name"],
+                    n["status"],
+                    n["failures"],
+                    n["message"],
+                    n["execution_seconds"],
+                    now,
+                )
+                for n in nodes
+            ],
         )
         rows: dict[str, int] = {}
         tables = con.execute(
@@ -214,10 +252,17 @@ StepCallback = Callable[[StepResult], None]
 Progress = Callable[[str, int], None]
 
 
-def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehouse: Path | None = None,
-            skip_ingest: bool = False, dbt_vars: dict[str, Any] | None = None,
-            on_step: StepCallback | None = None, progress: Progress | None = None,
-            accept_files: list[str] | None = None) -> RefreshResult:
+def refresh(
+    *,
+    sources_dir: Path | None = None,
+    raw: Path | None = None,
+    warehouse: Path | None = None,
+    skip_ingest: bool = False,
+    dbt_vars: dict[str, Any] | None = None,
+    on_step: StepCallback | None = None,
+    progress: Progress | None = None,
+    accept_files: list[str] | None = None,
+) -> RefreshResult:
     """Run ingest -> dbt build -> publish under the run lock.
 
     Returns the result when the warehouse was published; raises RunLockedError
@@ -248,18 +293,32 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
             finally:
                 s.seconds = time.perf_counter() - t0
                 result.steps.append(s)
-                runlog.record_step(result.run_id, name, s.status, started_at=started, seconds=s.seconds,
-                                   rows=s.rows, error=s.error)
+                runlog.record_step(
+                    result.run_id,
+                    name,
+                    s.status,
+                    started_at=started,
+                    seconds=s.seconds,
+                    rows=s.rows,
+                    error=s.error,
+                )
             report(s)
             return s
 
         def fail(s: StepResult) -> RefreshError:
             result.status = "failed"
             result.seconds = time.perf_counter() - t_run
-            runlog.finish_run(result.run_id, "failed", seconds=result.seconds, failed_step=s.name,
-                              error=s.error, summary=result.summary())
-            return RefreshError(f"{s.name} failed: {s.error}; the published warehouse was left unchanged",
-                                result)
+            runlog.finish_run(
+                result.run_id,
+                "failed",
+                seconds=result.seconds,
+                failed_step=s.name,
+                error=s.error,
+                summary=result.summary(),
+            )
+            return RefreshError(
+                f"{s.name} failed: {s.error}; the published warehouse was left unchanged", result
+            )
 
         # 1. ingest
         def do_ingest(s: StepResult) -> None:
@@ -270,8 +329,9 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
                 return
             from ingestion import run_ingest
 
-            rep = run_ingest(sources_dir=sources_dir, raw_path=raw, progress=progress,
-                             accept_files=accept_files)
+            rep = run_ingest(
+                sources_dir=sources_dir, raw_path=raw, progress=progress, accept_files=accept_files
+            )
             s.rows = sum(src.rows for src in rep.sources)
             quarantined = sum(src.quarantined for src in rep.sources)
             result.warnings = rep.warnings
@@ -292,14 +352,17 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
             result.failed_nodes = [n for n in nodes if n["status"] in ("error", "fail", "runtime error")]
             for n in nodes:
                 result.folder_seconds[n["folder"]] = round(
-                    result.folder_seconds.get(n["folder"], 0.0) + n["execution_seconds"], 3)
+                    result.folder_seconds.get(n["folder"], 0.0) + n["execution_seconds"], 3
+                )
             runlog.record_dbt_results(result.run_id, nodes)
             if work.exists():
                 result.rows_per_layer = _finish_work_file(work, result.run_id, nodes)
             s.rows = sum(result.rows_per_layer.values())
             t = result.tests
-            s.detail = (f"{len(nodes)} nodes; tests {t.get('pass', 0)} passed, {t.get('warn', 0)} warned, "
-                        f"{t.get('fail', 0) + t.get('error', 0)} failed")
+            s.detail = (
+                f"{len(nodes)} nodes; tests {t.get('pass', 0)} passed, {t.get('warn', 0)} warned, "
+                f"{t.get('fail', 0) + t.get('error', 0)} failed"
+            )
             if not ok:
                 s.error = error
                 raise LedgerbridgeError(error or "dbt build failed")
@@ -319,6 +382,11 @@ def refresh(*, sources_dir: Path | None = None, raw: Path | None = None, warehou
 
         result.status = "success"
         result.seconds = time.perf_counter() - t_run
-        runlog.finish_run(result.run_id, "success", seconds=result.seconds, published_path=str(target),
-                          summary=result.summary())
+        runlog.finish_run(
+            result.run_id,
+            "success",
+            seconds=result.seconds,
+            published_path=str(target),
+            summary=result.summary(),
+        )
         return result

@@ -82,13 +82,23 @@ def connect(path: Path | None = None) -> Iterator[sqlite3.Connection]:
 def start_run(run_id: str, path: Path | None = None) -> None:
     """Record that a run started."""
     with connect(path) as con:
-        con.execute("INSERT OR REPLACE INTO runs (run_id, started_at, status) VALUES (?, ?, 'running')",
-                    (run_id, _now()))
+        con.execute(
+            "INSERT OR REPLACE INTO runs (run_id, started_at, status) VALUES (?, ?, 'running')",
+            (run_id, _now()),
+        )
 
 
-def record_step(run_id: str, step: str, status: str, *, started_at: str | None = None,
-                seconds: float | None = None, rows: int | None = None, error: str | None = None,
-                path: Path | None = None) -> None:
+def record_step(
+    run_id: str,
+    step: str,
+    status: str,
+    *,
+    started_at: str | None = None,
+    seconds: float | None = None,
+    rows: int | None = None,
+    error: str | None = None,
+    path: Path | None = None,
+) -> None:
     """Record (or update) one step of a run."""
     with connect(path) as con:
         con.execute(
@@ -101,27 +111,56 @@ def record_step(run_id: str, step: str, status: str, *, started_at: str | None =
 
 def record_dbt_results(run_id: str, results: Iterable[dict[str, Any]], path: Path | None = None) -> None:
     """Store the per-node results of the run's dbt build."""
-    rows = [(run_id, r["unique_id"], r.get("resource_type"), r.get("node_name"), r.get("status"),
-             r.get("failures"), r.get("message"), r.get("execution_seconds")) for r in results]
+    rows = [
+        (
+            run_id,
+            r["unique_id"],
+            r.get("resource_type"),
+            r.get("node_name"),
+            r.get("status"),
+            r.get("failures"),
+            r.get("message"),
+            r.get("execution_seconds"),
+        )
+        for r in results
+    ]
     with connect(path) as con:
         con.executemany("INSERT OR REPLACE INTO dbt_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def finish_run(run_id: str, status: str, *, seconds: float, failed_step: str | None = None,
-               error: str | None = None, published_path: str | None = None,
-               summary: dict[str, Any] | None = None, path: Path | None = None) -> None:
+def finish_run(
+    run_id: str,
+    status: str,
+    *,
+    seconds: float,
+    failed_step: str | None = None,
+    error: str | None = None,
+    published_path: str | None = None,
+    summary: dict[str, Any] | None = None,
+    path: Path | None = None,
+) -> None:
     """Record how a run ended."""
     with connect(path) as con:
         con.execute(
             "UPDATE runs SET ended_at = ?, status = ?, failed_step = ?, error = ?, published_path = ?, "
             "seconds = ?, summary_json = ? WHERE run_id = ?",
-            (_now(), status, failed_step, error, published_path, seconds,
-             json.dumps(summary, default=str) if summary is not None else None, run_id),
+            (
+                _now(),
+                status,
+                failed_step,
+                error,
+                published_path,
+                seconds,
+                json.dumps(summary, default=str) if summary is not None else None,
+                run_id,
+            ),
         )
 
 
-ABANDONED = ("the run stopped without finishing (the process was killed or the machine stopped); "
-             "nothing it built was published")
+ABANDONED = (
+    "the run stopped without finishing (the process was killed or the machine stopped); "
+    "nothing it built was published"
+)
 
 
 def fail_abandoned_runs(path: Path | None = None) -> list[str]:

@@ -17,6 +17,7 @@ def statements_fixture_build(tmp_path_factory: pytest.TempPathFactory) -> fx.Fix
 def tampered_build(tmp_path_factory: pytest.TempPathFactory) -> fx.FixtureBuild:
     """The fixture group with an unbalanced voucher, intercompany balances that disagree and an
     unmapped account."""
+
     def tamper(vouchers: list) -> list:
         out = []
         for org, period, no, lines in vouchers:

@@ -49,7 +49,9 @@ SQL: dict[str, str] = {
     "accounts": "select * from {dim_account} order by account_code",
     # --- management overview ------------------------------------------------
     "kpi_monthly": "select * from {kpi_monthly} where list_contains(?, org_code) order by org_code, period",
-    "ar_aging_period": "select * from {ar_aging} where list_contains(?, org_code) and period = ?",
+    "ar_aging_period": """
+        select * from {ar_aging} where list_contains(?, org_code) and period = ?
+        order by org_code, aging_id""",
     "recon_open_by_org_period": """
         select org_code, period, count(distinct coalesce(business_document_no, gl_voucher_no)) as open_count,
                count(*) as leg_count, sum(abs(coalesce(difference, 0))) as open_amount
@@ -58,10 +60,12 @@ SQL: dict[str, str] = {
         group by org_code, period order by period, org_code""",
     "sales_margin_range": """
         select * from {sales_margin}
-        where list_contains(?, org_code) and period between ? and ?""",
+        where list_contains(?, org_code) and period between ? and ?
+        order by org_code, period, sales_margin_id""",
     "expense_dept_range": """
         select * from {expense_by_department}
-        where list_contains(?, org_code) and period between ? and ?""",
+        where list_contains(?, org_code) and period between ? and ?
+        order by org_code, period, expense_id""",
     # --- financial reports ---------------------------------------------------
     "trial_balance_consolidated": """
         select * from {trial_balance_consolidated} where period = ? order by account_code""",
@@ -76,19 +80,23 @@ SQL: dict[str, str] = {
     "cash_flow_statement": """
         select * from {cash_flow_statement} where org_code = ? and period = ? order by display_order""",
     "cash_flow_unclassified": """
-        select * from {cash_flow_unclassified} where org_code = ? and period = ? order by abs(amount) desc""",
+        select * from {cash_flow_unclassified} where org_code = ? and period = ?
+        order by abs(amount) desc, unclassified_id""",
     # only between two orgs the user sees (for a user granted every org: all of them)
     "eliminations": """
         select * from {consolidation_eliminations}
         where period = ? and counterparty_org_code in (select org_code from {dim_org})
         order by statement, line_code, org_code, counterparty_org_code""",
-    "ar_aging": "select * from {ar_aging} where org_code = ? and period = ? order by open_amount desc",
-    "ap_aging": "select * from {ap_aging} where org_code = ? and period = ? order by open_amount desc",
+    "ar_aging": """
+        select * from {ar_aging} where org_code = ? and period = ? order by open_amount desc, aging_id""",
+    "ap_aging": """
+        select * from {ap_aging} where org_code = ? and period = ? order by open_amount desc, aging_id""",
     "expense_by_department": """
         select * from {expense_by_department} where org_code = ? and period = ?
-        order by dept_code, account_code""",
+        order by dept_code, account_code, expense_id""",
     "sales_margin": """
-        select * from {sales_margin} where org_code = ? and period = ? order by revenue desc""",
+        select * from {sales_margin} where org_code = ? and period = ?
+        order by revenue desc, sales_margin_id""",
     "fs_lines": "select * from {fs_lines} where statement = ? order by display_order",
     "cash_flow_movements": """
         select m.*, a.account_name, a.account_name_en
@@ -102,7 +110,8 @@ SQL: dict[str, str] = {
         from {statement_line_details} d left join {dim_account} a on a.account_code = d.account_code
         where d.org_code = ? and d.statement = ? and d.line_code = ? and d.period between ? and ?
         group by all
-        order by abs(sum(d.amount)) desc""",
+        order by abs(sum(d.amount)) desc, d.source_org_code, d.entry_kind, d.account_code, d.party_type,
+                 d.party_code, d.rule_id, d.currency""",
     "gl_lines_account": """
         select gl_line_id, voucher_date, voucher_word, voucher_no, line_no, summary, account_code,
                debit, credit, currency, amount_original, fx_rate, supplier_code, customer_code,
@@ -148,7 +157,7 @@ SQL: dict[str, str] = {
                count(*) as item_count, sum(coalesce(difference, 0)) as difference
         from {recon_items}
         where list_contains(?, org_code) and period between ? and ?
-        group by recon_status""",
+        group by recon_status order by recon_status""",
     "recon_bridge": """
         select * from {recon_account_bridge}
         where list_contains(?, org_code) and period = ?
@@ -164,7 +173,7 @@ SQL: dict[str, str] = {
           and list_contains(?, recon_status)
           and (? = '' or contains(
                 upper(coalesce(business_document_no, '') || ' ' || coalesce(gl_voucher_no, '')), upper(?)))
-        order by abs(coalesce(difference, 0)) desc, period, business_document_no
+        order by abs(coalesce(difference, 0)) desc, period, business_document_no, item_id
         limit 2000""",
     "recon_open_trend": """
         select period, recon_status,
@@ -192,18 +201,18 @@ SQL: dict[str, str] = {
         from {voucher_proposal_lines} l left join {dim_account} a on a.account_code = l.account_code
         where list_contains(?, l.proposal_id)
         order by l.proposal_id, l.line_no""",
-    "unposted": "select * from {voucher_unposted} limit 5000",
+    "unposted": "select * from {voucher_unposted} order by event_id limit 5000",
     "posting_rule": "select * from {posting_rules} where rule_id = ?",
     # --- integration monitor ------------------------------------------------
     "load_history": "select * from {mon_load_history} order by started_at desc limit 2000",
     "quarantine_counts": """
         select source_name, table_name, reason, count(*) as row_count
         from {mon_quarantine} group by all order by row_count desc""",
-    "quarantine_rows": "select * from {mon_quarantine} limit 1000",
+    "quarantine_rows": "select * from {mon_quarantine} order by quarantine_id limit 1000",
     "data_quality_counts": """
         select source_name, table_name, check_name, count(*) as row_count
         from {mon_data_quality} group by all order by source_name, table_name, check_name""",
-    "data_quality_rows": "select * from {mon_data_quality} order by found_at desc limit 1000",
+    "data_quality_rows": "select * from {mon_data_quality} order by found_at desc, finding_id limit 1000",
     "dbt_results": "select * from {mon_dbt_results} order by status, unique_id",
     "dbt_results_any": "select * from {ops.dbt_results}",
     "unmapped_codes": "select * from {mon_unmapped_codes}",
