@@ -331,21 +331,25 @@ def build_synthetic_warehouse(path: Path, seed: int = 7) -> Path:
           sum(case when account_code like '2202%' then -closing_balance else 0 end) as ap
         from trial_balance group by org_code, period""")
     con.execute("""create table ar_aging as
-        select org_code, period, customer_code, 1000.00 as bucket_0_30, 200.00 as bucket_31_60,
+        select org_code || '|' || period || '|' || customer_code as aging_id,
+               org_code, period, customer_code, 1000.00 as bucket_0_30, 200.00 as bucket_31_60,
                50.00 as bucket_61_90, 25.00 as bucket_over_90, 1275.00 as total
         from (select distinct org_code, period from trial_balance)
         cross join (values ('C001'), ('C002')) c(customer_code)""")
     con.execute("""create table ap_aging as
-        select org_code, period, 'S001' as supplier_code, 800.00 as bucket_0_30, 0.00 as bucket_31_60,
+        select org_code || '|' || period || '|S001' as aging_id,
+               org_code, period, 'S001' as supplier_code, 800.00 as bucket_0_30, 0.00 as bucket_31_60,
                0.00 as bucket_61_90, 10.00 as bucket_over_90, 810.00 as total
         from (select distinct org_code, period from trial_balance)""")
     con.execute("""create table expense_by_department as
-        select org_code, period, d.dept_code, 'travel' as expense_type,
+        select org_code || '|' || period || '|' || d.dept_code as expense_id,
+               org_code, period, d.dept_code, 'travel' as expense_type,
                (10 * length(period) + 7)::decimal(18,2)
                as amount from (select distinct org_code, period from trial_balance)
         cross join (values ('D01'), ('D02')) d(dept_code)""")
     con.execute("""create table sales_margin as
-        select e.org_code, e.period, e.customer_code, 'MG-A' as material_group,
+        select e.org_code || '|' || e.period || '|' || e.customer_code as sales_margin_id,
+               e.org_code, e.period, e.customer_code, 'MG-A' as material_group,
                sum(case when event_type = 'SINV' then net_amount_base else 0 end) as revenue,
                sum(case when event_type = 'DN' then net_amount_base else 0 end) as cost,
                sum(case when event_type = 'SINV' then net_amount_base else -net_amount_base end)
@@ -356,6 +360,8 @@ def build_synthetic_warehouse(path: Path, seed: int = 7) -> Path:
         business_amount_base decimal(18,2), gl_amount_base decimal(18,2), difference decimal(18,2),
         match_tier varchar, reason_zh varchar, reason_en varchar, event_type varchar, item_date date)""")
     con.executemany("insert into recon_items values (" + ",".join("?" * 14) + ")", recon)
+    con.execute("alter table recon_items add column item_id varchar")
+    con.execute("update recon_items set item_id = 'I|' || rowid")
     con.execute("""create table recon_account_bridge as
         select org_code, period, control_account,
                0.00::decimal(18,2) as subledger_opening,
@@ -389,10 +395,10 @@ def build_synthetic_warehouse(path: Path, seed: int = 7) -> Path:
     con.execute("""create table mon_unmapped_codes as select * from (values
         ('erp', 'supplier_code', 'S999', 3)) t(source_system, code_type, code, occurrences)""")
     con.execute("""create table mon_quarantine as select * from (values
-        ('finance', 'gl_lines', 'gl/2025-03/vouchers.csv:17', '记-0017/2', 'BAD_AMOUNT',
+        ('Q1', 'finance', 'gl_lines', 'gl/2025-03/vouchers.csv:17', '记-0017/2', 'BAD_AMOUNT',
          '{"debit": "12,3x"}'),
-        ('erp', 'customers', 'customers', 'C0X', 'MISSING_KEY', '{"customer_code": null}'))
-        t(source_name, table_name, source_location, record_key, reason, raw_record)""")
+        ('Q2', 'erp', 'customers', 'customers', 'C0X', 'MISSING_KEY', '{"customer_code": null}'))
+        t(quarantine_id, source_name, table_name, source_location, record_key, reason, raw_record)""")
     con.execute("""create table mon_load_history as select * from (values
         ('r1', 'erp', 'sales_orders', timestamp '2025-07-01 02:00:00', timestamp '2025-07-01 02:00:40',
          'success', 1200, 0, null),

@@ -38,7 +38,7 @@ per_event as (
         min(event_date) as event_date,
         count(*) as leg_count,
         sum(case when recon_status = 'matched' then 1 else 0 end) as matched_legs,
-        {{ dbt.listagg("distinct gl_voucher_no", "','") }} as gl_voucher_no,
+        {{ dbt.listagg("distinct gl_voucher_no", "','", "order by gl_voucher_no") }} as gl_voucher_no,
         sum(abs(signed_base)) as control_amount_base
     from legs
     group by event_id

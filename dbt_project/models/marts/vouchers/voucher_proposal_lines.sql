@@ -122,7 +122,11 @@ final as (
         proposal_id,
         row_number() over (
             partition by proposal_id
-            order by case when side = 'D' then 0 else 1 end, rule_line_no, account_code
+            -- a total order: a rule line may give several lines on one account (one per
+            -- department, party or currency), numbered the same in every build
+            order by case when side = 'D' then 0 else 1 end, rule_line_no, account_code, dept_code,
+                supplier_code, customer_code, employee_code, currency, debit, credit,
+                amount_original, fx_rate, summary
         ) as line_no,
         event_id,
         org_code,
