@@ -24,8 +24,10 @@ def small_warehouse(tmp_path: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("create schema finance")
-        con.execute("create table finance.kpi as select * from (values ('ORG01', 1), ('ORG02', 2), "
-                    "('GROUP', 3)) t(org_code, revenue)")
+        con.execute(
+            "create table finance.kpi as select * from (values ('ORG01', 1), ('ORG02', 2), "
+            "('GROUP', 3)) t(org_code, revenue)"
+        )
     (tmp_path / "secret.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     return path
 

@@ -29,6 +29,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -252,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(bad) or f"{len(mutations)} mutations apply cleanly")
         return 1 if bad else 0
 
+    # a TERM (make interrupted, a CI timeout) ends the run like Ctrl-C: the running pytest is killed,
+    # the scratch copy removed and the mutations run so far reported
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     work = Path(tempfile.mkdtemp(prefix="ledgerbridge-mutation-work-", dir=args.scratch_dir))
     scratch = make_scratch(REPO, work)
     print(f"scratch copy: {scratch}  ({len(mutations)} mutations)", flush=True)
