@@ -24,7 +24,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: help setup browser fonts demo test bench lint clean distclean
+.PHONY: help setup browser fonts demo test bench lint mutation clean distclean
 
 help:
 	@echo "make setup    install the pinned environment (.venv) with uv"
@@ -32,6 +32,7 @@ help:
 	@echo "make test     run the tests (installs chromium for browser tests if possible)"
 	@echo "make bench    benchmark a full run (SCALE=$(SCALE), or BENCH_ARGS=...)"
 	@echo "make lint     ruff check"
+	@echo "make mutation apply each mutation of tests/mutation/mutations.toml, run its tests, print the score"
 	@echo "make clean    remove generated data, warehouse and build output"
 
 # --- environment -----------------------------------------------------------
@@ -111,6 +112,11 @@ test: setup browser fonts
 
 lint: setup
 	$(BIN)/ruff check .
+
+# Not part of `make test` (it takes far longer): MUTATION_ARGS="--only NAME" or "-k aging".
+MUTATION_ARGS ?=
+mutation: setup
+	$(BIN)/python tests/mutation/run.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs logs test-output .pytest_cache .ruff_cache
