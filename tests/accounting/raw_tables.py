@@ -1,6 +1,15 @@
 """The raw layer's tables as ingestion creates them (docs/sources.md §4): columns and types.
 The ops tables come from ingestion itself (``ingestion.ops_tables``)."""
 
+from ingestion.raw_tables import QUARANTINE_COLUMNS
+
+_DUCKDB_TYPES = {"text": "VARCHAR", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
+#: every source's quarantine table, as the loads create it
+QUARANTINE = ", ".join(
+    [f"{name} {_DUCKDB_TYPES[spec['data_type']]}" for name, spec in QUARANTINE_COLUMNS.items()]
+    + ["_dlt_load_id VARCHAR", "_deleted_at TIMESTAMP"]
+)
+
 RAW_TABLES = {
     "raw_erp.customer_invoices": ", ".join(
         [
@@ -184,23 +193,7 @@ RAW_TABLES = {
             "_deleted_at TIMESTAMP",
         ]
     ),
-    "raw_erp.quarantine": ", ".join(
-        [
-            "quarantine_id VARCHAR",
-            "source_name VARCHAR",
-            "table_name VARCHAR",
-            "source_location VARCHAR",
-            "record_key VARCHAR",
-            "reason VARCHAR",
-            "row_number BIGINT",
-            "column_name VARCHAR",
-            "column_value VARCHAR",
-            "raw_record VARCHAR",
-            "quarantined_at TIMESTAMP",
-            "_dlt_load_id VARCHAR",
-            "_deleted_at TIMESTAMP",
-        ]
-    ),
+    "raw_erp.quarantine": QUARANTINE,
     "raw_erp.sales_order_lines": ", ".join(
         [
             "so_no VARCHAR",
@@ -424,23 +417,7 @@ RAW_TABLES = {
             "_deleted_at TIMESTAMP",
         ]
     ),
-    "raw_expense.quarantine": ", ".join(
-        [
-            "quarantine_id VARCHAR",
-            "source_name VARCHAR",
-            "table_name VARCHAR",
-            "source_location VARCHAR",
-            "record_key VARCHAR",
-            "reason VARCHAR",
-            "row_number BIGINT",
-            "column_name VARCHAR",
-            "column_value VARCHAR",
-            "raw_record VARCHAR",
-            "quarantined_at TIMESTAMP",
-            "_dlt_load_id VARCHAR",
-            "_deleted_at TIMESTAMP",
-        ]
-    ),
+    "raw_expense.quarantine": QUARANTINE,
     "raw_expense.vat_invoices": ", ".join(
         [
             "invoice_id VARCHAR",
@@ -532,21 +509,5 @@ RAW_TABLES = {
             "_deleted_at TIMESTAMP",
         ]
     ),
-    "raw_finance.quarantine": ", ".join(
-        [
-            "quarantine_id VARCHAR",
-            "source_name VARCHAR",
-            "table_name VARCHAR",
-            "source_location VARCHAR",
-            "record_key VARCHAR",
-            "reason VARCHAR",
-            "row_number BIGINT",
-            "column_name VARCHAR",
-            "column_value VARCHAR",
-            "raw_record VARCHAR",
-            "quarantined_at TIMESTAMP",
-            "_dlt_load_id VARCHAR",
-            "_deleted_at TIMESTAMP",
-        ]
-    ),
+    "raw_finance.quarantine": QUARANTINE,
 }
