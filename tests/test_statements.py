@@ -384,6 +384,47 @@ def test_demo_statements_recomputed_from_the_gl_lines(built_warehouse):
         con.close()
 
 
+def test_demo_profit_lines_are_the_pl_accounts_net_credit(built_warehouse):
+    """A second route that reads no statement rule: under the 企业会计准则 chart every P&L
+    account is a 6xxx code, so an org's month 营业利润 is the net credit of its 6xxx lines
+    except 营业外收入/支出 (6301, 6711), 所得税费用 (6801) and 以前年度损益调整 (6901), and its
+    净利润 the net credit of every 6xxx line. P&L closing vouchers (6xxx against 4103 only)
+    are left out. Catches a flipped sign or a dropped line in the income statement's
+    formulas (e.g. 销售费用 added instead of subtracted)."""
+    con = built_warehouse.connect()
+    try:
+        want = con.execute("""
+            with closing as (
+                select voucher_id from core.fct_gl_lines group by voucher_id
+                having bool_and(account_code like '6%' or account_code like '4103%')
+                   and bool_or(account_code like '4103%')
+            )
+            select org_code, period,
+                   sum(case when not regexp_matches(account_code, '^(6301|6711|6801|6901)')
+                            then credit - debit else 0 end) as operating_profit,
+                   sum(credit - debit) as net_profit
+            from core.fct_gl_lines
+            where account_code like '6%' and voucher_id not in (select voucher_id from closing)
+            group by all""").df()
+        got = con.execute("""
+            select org_code, period,
+                   max(case when line_code = 'OPERATING_PROFIT' then period_amount end) as operating_profit,
+                   max(case when line_code = 'NET_PROFIT' then period_amount end) as net_profit
+            from finance.income_statement where org_code <> 'GROUP' group by all""").df()
+        both = want.merge(got, on=["org_code", "period"], suffixes=("_gl", "_fs"), validate="1:1")
+        assert len(both) == len(want) > 10
+        for line in ("operating_profit", "net_profit"):
+            off = both[both[f"{line}_gl"] != both[f"{line}_fs"]]
+            assert off.empty, off
+        # the demo books hold 销售费用, so a formula that adds them cannot pass unseen
+        selling = con.execute(
+            "select count(*) from core.fct_gl_lines where account_code like '6601%'"
+        ).fetchone()[0]
+        assert selling > 0
+    finally:
+        con.close()
+
+
 def test_the_cli_prints_the_three_statements(fixture_build: fx.FixtureBuild):
     from typer.testing import CliRunner
 
