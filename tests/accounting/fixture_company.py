@@ -53,6 +53,8 @@ J  PI-J1  03-20 service CONSULTING DADM 600.00, no VAT: D 660205 600.00 · C 220
    PAY-J1 03-26, PAY-J2 03-27: 300.00 each to PI-J1: D 220201 300.00 · C 100201 300.00
 K  SI-K1  03-02 1,000.00 + 130.00; REC-K1 03-03 1,130.00 to SI-K1
    SI-K2  03-02 500.00 + 65.00;    REC-K2 03-03 565.00 to SI-K2
+L  PI-L1  03-24 service CONSULTING DADM 400.00, no VAT: D 660205 400.00 · C 220201 400.00
+   PAY-L1 03-28, PAY-L2 03-29: 200.00 each to PI-L1: D 220201 200.00 · C 100201 200.00
 
 What finance posted (the GL below):
 - correct, with the number in 摘要: A, B, C (GR-C2 only on 04-02: timing), D, E, F (PAY-F1 at
@@ -61,6 +63,9 @@ What finance posted (the GL below):
   without any number: matched on party, amount and date), H (CPAY-H1 twice:
   duplicate_posting), PI-J1;
 - PAY-J1 and PAY-J2 without numbers: two equal candidates each: ambiguous;
+- PI-L1 with its number, but of PAY-L1 and PAY-L2 a single line without number (03-29): both
+  payments and the line are ambiguous, and the group leaves money in the bridge: on 220201
+  the GL has 200.00 of the payments' 400.00 (ambiguous 200.00 − 400.00 = −200.00);
 - REC-K1 without number 8 days late (03-11): outside the 7-day window: missing_in_gl, and its
   line missing_in_business; REC-K2 without number 7 days late (03-10): matched;
 - a manual journal D 1122 500.00 (C1) · C 6001 500.00 with no document: missing_in_business.
@@ -247,6 +252,7 @@ def documents() -> dict[str, list[dict]]:
             pi("PI-D1", "03-18", "S1", "CNY", "service"),
             pi("PI-F1", "03-10", "S2", "USD", "goods"),
             pi("PI-J1", "03-20", "S1", "CNY", "service"),
+            pi("PI-L1", "03-24", "S1", "CNY", "service"),
         ],
         "raw_erp.supplier_invoice_lines": [
             pil("PI-B1", 1, 612.00, 79.56, gr_no="GR-A1", gr_line_no=1, quantity=60, unit_price=10.20),
@@ -258,12 +264,15 @@ def documents() -> dict[str, list[dict]]:
             pil("PI-D1", 2, 2000.00, 120.00, expense_type="ADVERTISING", dept_code="DSAL"),
             pil("PI-F1", 1, 200.00, 0.00, gr_no="GR-F1", gr_line_no=1, quantity=10, unit_price=20.00),
             pil("PI-J1", 1, 600.00, 0.00, expense_type="CONSULTING", dept_code="DADM"),
+            pil("PI-L1", 1, 400.00, 0.00, expense_type="CONSULTING", dept_code="DADM"),
         ],
         "raw_erp.supplier_payments": [
             pay("PAY-E1", "03-25", "S1", "CNY", 5000.00, 10.00, "ICBC-CNY-F1"),
             pay("PAY-F1", "03-20", "S2", "USD", 200.00, 5.00, "BOC-USD-F1"),
             pay("PAY-J1", "03-26", "S1", "CNY", 300.00, 0, "ICBC-CNY-F1"),
             pay("PAY-J2", "03-27", "S1", "CNY", 300.00, 0, "ICBC-CNY-F1"),
+            pay("PAY-L1", "03-28", "S1", "CNY", 200.00, 0, "ICBC-CNY-F1"),
+            pay("PAY-L2", "03-29", "S1", "CNY", 200.00, 0, "ICBC-CNY-F1"),
         ],
         "raw_erp.supplier_payment_allocations": [
             pal("PAY-E1", 1, "PI-B1", 1256.56),
@@ -272,6 +281,8 @@ def documents() -> dict[str, list[dict]]:
             pal("PAY-F1", 1, "PI-F1", 200.00),
             pal("PAY-J1", 1, "PI-J1", 300.00),
             pal("PAY-J2", 1, "PI-J1", 300.00),
+            pal("PAY-L1", 1, "PI-L1", 200.00),
+            pal("PAY-L2", 1, "PI-L1", 200.00),
         ],
         "raw_erp.deliveries": [
             dict(
@@ -656,6 +667,14 @@ def gl_lines() -> list[dict]:
     v += _voucher(25, "03-11", "收款 乙客户", [("100201", 1130.00, 0), ("1122", 0, 1130.00, dict(C1))])
     v += _voucher(26, "03-10", "收款 乙客户", [("100201", 565.00, 0), ("1122", 0, 565.00, dict(C1))])
     v += _voucher(27, "03-31", "调整应收账款", [("1122", 500.00, 0, dict(C1)), ("6001", 0, 500.00)])
+    v += _voucher(
+        28,
+        "03-24",
+        "采购发票 PI-L1",
+        [("660205", 400.00, 0, {"dept_code": "DADM"}), ("220201", 0, 400.00, dict(S1))],
+    )
+    # one of the two payments, without a number: two candidates for one line
+    v += _voucher(29, "03-29", "付款 甲供应商", [("220201", 200.00, 0, dict(S1)), ("100201", 0, 200.00)])
     return v
 
 

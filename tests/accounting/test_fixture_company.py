@@ -71,6 +71,9 @@ POSTINGS = {
     "PINV|PI-J1": {("660205", "D"): "600.00", ("220201", "C"): "600.00"},
     "PAY|PAY-J1": {("220201", "D"): "300.00", ("100201", "C"): "300.00"},
     "PAY|PAY-J2": {("220201", "D"): "300.00", ("100201", "C"): "300.00"},
+    "PINV|PI-L1": {("660205", "D"): "400.00", ("220201", "C"): "400.00"},
+    "PAY|PAY-L1": {("220201", "D"): "200.00", ("100201", "C"): "200.00"},
+    "PAY|PAY-L2": {("220201", "D"): "200.00", ("100201", "C"): "200.00"},
     "SINV|SI-K1": {("1122", "D"): "1130.00", ("6001", "C"): "1000.00", ("22210108", "C"): "130.00"},
     "SINV|SI-K2": {("1122", "D"): "565.00", ("6001", "C"): "500.00", ("22210108", "C"): "65.00"},
     "REC|REC-K1": {("100201", "D"): "1130.00", ("1122", "C"): "1130.00"},
@@ -101,6 +104,9 @@ STATUSES = {
     "PI-J1": "matched",
     "PAY-J1": "ambiguous",
     "PAY-J2": "ambiguous",
+    "PI-L1": "matched",
+    "PAY-L1": "ambiguous",
+    "PAY-L2": "ambiguous",
     "SI-K1": "matched",
     "SI-K2": "matched",
     "REC-K1": "missing_in_gl",
@@ -171,7 +177,8 @@ def test_every_document_gets_its_status(fixture_company_built):
 
 def test_gl_lines_without_a_document(fixture_company_built):
     """The orphan journal and the late reference-less receipt are missing_in_business; the two
-    equal payments without numbers are ambiguous; every other control line is explained."""
+    equal payments without numbers are ambiguous, and so is the one line posted for two equal
+    payments; every other control line is explained."""
     rows = fixture_company_built.query(
         "select voucher_id, recon_status from reconciliation.recon_gl_line_status "
         "where recon_status in ('missing_in_business', 'ambiguous') group by all order by 1"
@@ -181,6 +188,7 @@ def test_gl_lines_without_a_document(fixture_company_built):
         ("F01-2025-03-记-22", "ambiguous"),
         ("F01-2025-03-记-25", "missing_in_business"),
         ("F01-2025-03-记-27", "missing_in_business"),
+        ("F01-2025-03-记-29", "ambiguous"),
     ]
 
 
@@ -203,8 +211,9 @@ def test_subledger_from_documents_alone(fixture_company_built):
             "1260.01",
             {"amount_mismatch": "0.01", "missing_in_gl": "1130.00", "missing_in_business": "-630.00"},
         ),
-        # AP: PAY-F1 posted at today's rate (1,440.00 instead of 1,430.00)
-        ("220201", "-617.48", {"fx_difference": "10.00"}),
+        # AP: PAY-F1 posted at today's rate (1,440.00 instead of 1,430.00); of PAY-L1 and
+        # PAY-L2 (400.00) one line of 200.00 without number: −817.48 − (−627.48) = 10.00 − 200.00
+        ("220201", "-817.48", {"fx_difference": "10.00", "ambiguous": "-200.00"}),
         # GR/IR: GR-C2 posted in April
         ("220202", "200.00", {"timing": "200.00"}),
         # inventory: GR-C2 in April, DN-G2 never posted
