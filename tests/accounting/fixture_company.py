@@ -3,8 +3,8 @@ postings worked out in the comments. It goes straight into the raw layer (the co
 ingestion produces, docs/sources.md §4) and through the real dbt build, so the tests compare
 the warehouse with figures computed by hand, never with the simulator's.
 
-Org F01 (base CNY). Rates USD→CNY: 03-03 7.10, 03-10 7.15, 03-20 7.20. Periods 2025-03 and
-2025-04 open. Suppliers S1 (CNY), S2 (USD); customers C1 (CNY); employees E1 (sales dept
+Org F01 (base CNY). Rates USD→CNY: 03-03 7.10, 03-10 7.15, 03-20 7.20. Period 2025-02 closed,
+2025-03 and 2025-04 open. Suppliers S1 (CNY), S2 (USD); customers C1 (CNY); employees E1 (sales dept
 DSAL), E2 (admin dept DADM). VAT 13 % on goods, 6 % on services, 0 % on imports.
 
 Documents and their correct postings (D debit / C credit, base currency):
@@ -41,6 +41,7 @@ G  DN-G1  03-05 C1 cost 800.00: D 6401 800.00 · C 1405 800.00
    REC-G1 03-22 3,000.00, fee 5.00 deducted: SI-G1 1,130.00 + SI-G2 1,500.00; 370.00 unallocated
           D 100201 2,995.00 · D 660303 5.00 · C 1122 2,630.00 · C 2203 370.00 (FX 0)
 H  ADV-H1 03-01 E1 500.00: D 1221 500.00 · C 100201 500.00
+M  ADV-M1 02-20 E2 100.00 (period 2025-02, closed): D 1221 100.00 · C 100201 100.00
    EC-H1  03-12 E1 (SALES): air 1,110.00 (fare 1,000 + fuel 60 + fund 50: deductible
           1,060 × 9/109 = 87.52); rail 218.00 (× 9/109 = 18.00); meals 300.00 (0); hotel 530.00
           special invoice with 30.00 tax (30.00); gross 2,158.00, deductible 135.52; offsets
@@ -68,7 +69,9 @@ What finance posted (the GL below):
   the GL has 200.00 of the payments' 400.00 (ambiguous 200.00 − 400.00 = −200.00);
 - REC-K1 without number 8 days late (03-11): outside the 7-day window: missing_in_gl, and its
   line missing_in_business; REC-K2 without number 7 days late (03-10): matched;
-- a manual journal D 1122 500.00 (C1) · C 6001 500.00 with no document: missing_in_business.
+- a manual journal D 1122 500.00 (C1) · C 6001 500.00 with no document: missing_in_business;
+- ADV-M1 never posted, and February is closed: missing_in_gl, proposed in March (the next open
+  period, dated 03-01, flagged as shifted).
 """
 
 from __future__ import annotations
@@ -331,6 +334,16 @@ def documents() -> dict[str, list[dict]]:
                 advance_date=_d("03-01"),
                 currency="CNY",
                 amount=500.00,
+                bank_account="ICBC-CNY-F1",
+                status="approved",
+            ),
+            dict(
+                advance_no="ADV-M1",
+                org_code=ORG,
+                employee_code="E2",
+                advance_date=_d("02-20"),
+                currency="CNY",
+                amount=100.00,
                 bank_account="ICBC-CNY-F1",
                 status="approved",
             ),
@@ -753,7 +766,8 @@ def finance_tables() -> dict[str, list[dict]]:
             for day, rate in (("03-03", 7.10), ("03-10", 7.15), ("03-20", 7.20))
         ],
         "raw_finance.gl_period_status": [
-            dict(org_code=ORG, period=p, status="open", source_file="x") for p in ("2025-03", "2025-04")
+            dict(org_code=ORG, period="2025-02", status="closed", source_file="x"),
+            *(dict(org_code=ORG, period=p, status="open", source_file="x") for p in ("2025-03", "2025-04")),
         ],
     }
 

@@ -4,6 +4,7 @@ hand in fixture_company's docstring."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -59,6 +60,7 @@ POSTINGS = {
         ("2203", "C"): "370.00",
     },
     "ADV|ADV-H1": {("1221", "D"): "500.00", ("100201", "C"): "500.00"},
+    "ADV|ADV-M1": {("1221", "D"): "100.00", ("100201", "C"): "100.00"},
     "EC_APPROVE|EC-H1": {
         ("660101", "D"): "1722.48",
         ("660102", "D"): "300.00",
@@ -111,6 +113,7 @@ STATUSES = {
     "SI-K2": "matched",
     "REC-K1": "missing_in_gl",
     "REC-K2": "matched",
+    "ADV-M1": "missing_in_gl",
 }
 
 #: Subledger movements of March from the documents (docstring): account -> amount, debit-positive
@@ -163,7 +166,23 @@ def test_every_proposed_voucher_is_the_correct_posting(fixture_company_built):
         assert period == "2025-03"
         side, amount = ("D", debit) if debit else ("C", credit)
         proposals.setdefault(doc, {})[(account, side)] = f"{amount:.2f}"
-    assert proposals == {"DN-G2": POSTINGS["DN|DN-G2"], "REC-K1": POSTINGS["REC|REC-K1"]}
+    assert proposals == {
+        "DN-G2": POSTINGS["DN|DN-G2"],
+        "REC-K1": POSTINGS["REC|REC-K1"],
+        "ADV-M1": POSTINGS["ADV|ADV-M1"],
+    }
+
+
+def test_a_closed_periods_document_is_proposed_in_the_next_open_period(fixture_company_built):
+    """ADV-M1 (02-20) is missing and February is closed: by the default closed-period policy
+    (shift) its voucher goes to March, dated 03-01 and flagged; nothing is left unposted."""
+    rows = fixture_company_built.query(
+        "select source_document_no, target_period, voucher_date, period_shifted "
+        "from vouchers.voucher_proposals"
+    )
+    shifted = {r[0]: r[1:] for r in rows if r[3]}
+    assert shifted == {"ADV-M1": ("2025-03", dt.date(2025, 3, 1), True)}
+    assert fixture_company_built.query("select count(*) from vouchers.voucher_unposted") == [(0,)]
 
 
 def test_every_document_gets_its_status(fixture_company_built):

@@ -1,6 +1,7 @@
 -- Business events that never reached the GL (every control leg missing_in_gl),
--- with the period their voucher goes to: the event's own period when open,
--- otherwise the first open period after it (flagged as shifted).
+-- with the period their voucher goes to: the event's own period when open; when it is
+-- closed, by the seed posting_settings.closed_period_policy either the first open period
+-- after it (`shift`, flagged as shifted) or none (`block`: finance reopens the period).
 with
 
 legs as (
@@ -15,6 +16,12 @@ periods as (
     select * from {{ ref('dim_period') }}
 ),
 
+settings as (
+    select coalesce(max(case when setting = 'closed_period_policy' then value end), 'shift')
+        as closed_period_policy
+    from {{ ref('posting_settings') }}
+),
+
 missing as (
     select event_id
     from legs
@@ -27,10 +34,12 @@ next_open as (
         events.event_id,
         min(periods.period) as first_open_period
     from events
+    cross join settings
     inner join periods
         on periods.org_code = events.org_code
         and periods.period >= events.period
         and periods.period_status = 'open'
+        and (settings.closed_period_policy = 'shift' or periods.period = events.period)
     group by events.event_id
 ),
 
@@ -48,9 +57,11 @@ final as (
             when next_open.first_open_period is null then null
             when next_open.first_open_period = events.period then events.event_date
             else cast({{ dbt.concat(["next_open.first_open_period", "'-01'"]) }} as date)
-        end as voucher_date
+        end as voucher_date,
+        settings.closed_period_policy
     from missing
     inner join events on events.event_id = missing.event_id
+    cross join settings
     left join next_open on next_open.event_id = missing.event_id
 )
 

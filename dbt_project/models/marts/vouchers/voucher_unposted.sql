@@ -1,7 +1,8 @@
 -- Business events missing in the GL for which no voucher is proposed, with the
 -- reason: NO_RULE (no posting rule for the event type), UNMAPPED (an account the
 -- mapping cannot resolve), UNBALANCED (imbalance beyond the rounding tolerance),
--- NO_OPEN_PERIOD (closed period and no open one after it). Never a silent gap.
+-- NO_OPEN_PERIOD (closed period and no open one after it, or the closed-period policy
+-- blocks). Never a silent gap.
 with
 
 candidates as (
@@ -42,6 +43,8 @@ final as (
             when per_event.unmapped_lines > 0 then 'an account could not be derived from the mapping sets'
             when abs(per_event.imbalance) > {{ recon_tolerance('rounding_max') }}
                 then {{ dbt.concat(["'debits and credits differ by '", dbt.safe_cast("per_event.imbalance", dbt.type_string())]) }}
+            when candidates.target_period is null and candidates.closed_period_policy = 'block'
+                then 'the period is closed (closed_period_policy block): reopen it to post'
             when candidates.target_period is null then 'the period is closed and no later period is open'
         end as detail
     from candidates
