@@ -11,7 +11,7 @@ from the GL lines (``statements_recompute``) and compared to the cent.
 from __future__ import annotations
 
 import shutil
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -423,6 +423,35 @@ def test_demo_profit_lines_are_the_pl_accounts_net_credit(built_warehouse):
         assert selling > 0
     finally:
         con.close()
+
+
+def test_demo_period_rates_are_the_raw_rates_last_day_and_mean(built_warehouse):
+    """The rates the group translates with, recomputed from the raw GL rate table in Python:
+    the closing rate is the rate of the period's last day that has one, the average the mean
+    of its days' rates (to 6 places, half away from zero)."""
+    with built_warehouse.raw_connect() as raw:
+        rates = raw.execute(
+            "select rate_date, from_currency, to_currency, rate from raw_finance.gl_fx_rates"
+        ).df()
+    rates["period"] = pd.to_datetime(rates["rate_date"]).dt.strftime("%Y-%m")
+    want = {}
+    for key, g in rates.groupby(["period", "from_currency", "to_currency"]):
+        last = g.sort_values("rate_date").iloc[-1]["rate"]
+        mean = (sum(Decimal(str(r)) for r in g["rate"]) / len(g)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+        want[key] = (Decimal(str(last)), mean)
+    con = built_warehouse.connect()
+    try:
+        got = {
+            (p, f, t): (Decimal(str(c)), Decimal(str(a)))
+            for p, f, t, c, a in con.execute(
+                "select period, from_currency, to_currency, closing_rate, average_rate "
+                "from intermediate.int_fx_period_rates"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert len(want) > 10 and any(len(g) > 1 for _, g in rates.groupby(["period", "from_currency"]))
+    assert got == want
 
 
 def test_the_cli_prints_the_three_statements(fixture_build: fx.FixtureBuild):
