@@ -54,6 +54,8 @@ J  PI-J1  03-20 service CONSULTING DADM 600.00, no VAT: D 660205 600.00 · C 220
    PAY-J1 03-26, PAY-J2 03-27: 300.00 each to PI-J1: D 220201 300.00 · C 100201 300.00
 K  SI-K1  03-02 1,000.00 + 130.00; REC-K1 03-03 1,130.00 to SI-K1
    SI-K2  03-02 500.00 + 65.00;    REC-K2 03-03 565.00 to SI-K2
+N  SI-N1  03-02 200.00 + 26.00;    REC-N1 03-29 226.00 to SI-N1
+          D 100201 226.00 · C 1122 226.00
 L  PI-L1  03-24 service CONSULTING DADM 400.00, no VAT: D 660205 400.00 · C 220201 400.00
    PAY-L1 03-28, PAY-L2 03-29: 200.00 each to PI-L1: D 220201 200.00 · C 100201 200.00
 
@@ -69,6 +71,8 @@ What finance posted (the GL below):
   the GL has 200.00 of the payments' 400.00 (ambiguous 200.00 − 400.00 = −200.00);
 - REC-K1 without number 8 days late (03-11): outside the 7-day window: missing_in_gl, and its
   line missing_in_business; REC-K2 without number 7 days late (03-10): matched;
+- REC-N1 without number on 04-01, three days late but in April: matched on party, amount and
+  date across the month end: timing (the AR bridge of March carries 226.00 of timing);
 - a manual journal D 1122 500.00 (C1) · C 6001 500.00 with no document: missing_in_business;
 - ADV-M1 never posted, and February is closed: missing_in_gl, proposed in March (the next open
   period, dated 03-01, flagged as shifted).
@@ -314,17 +318,20 @@ def documents() -> dict[str, list[dict]]:
             si("SI-G2", "03-08", 2000.00, 260.00),
             si("SI-K1", "03-02", 1000.00, 130.00),
             si("SI-K2", "03-02", 500.00, 65.00),
+            si("SI-N1", "03-02", 200.00, 26.00),
         ],
         "raw_erp.customer_receipts": [
             rec("REC-G1", "03-22", 3000.00, 5.00),
             rec("REC-K1", "03-03", 1130.00, 0),
             rec("REC-K2", "03-03", 565.00, 0),
+            rec("REC-N1", "03-29", 226.00, 0),
         ],
         "raw_erp.customer_receipt_allocations": [
             ral("REC-G1", 1, "SI-G1", 1130.00),
             ral("REC-G1", 2, "SI-G2", 1500.00),
             ral("REC-K1", 1, "SI-K1", 1130.00),
             ral("REC-K2", 1, "SI-K2", 565.00),
+            ral("REC-N1", 1, "SI-N1", 226.00),
         ],
         "raw_expense.employee_advances": [
             dict(
@@ -530,6 +537,8 @@ def gl_lines() -> list[dict]:
     )
     v += _voucher(4, "03-05", "采购入库 GR-C1", [("1405", 300.00, 0), ("220202", 0, 300.00, dict(S1))])
     v += _voucher(1, "04-02", "采购入库 GR-C2", [("1405", 200.00, 0), ("220202", 0, 200.00, dict(S1))])
+    # REC-N1 (03-29) without number, in the next month
+    v += _voucher(2, "04-01", "收款 乙客户", [("100201", 226.00, 0), ("1122", 0, 226.00, dict(C1))])
     v += _voucher(
         5,
         "03-12",
@@ -685,6 +694,12 @@ def gl_lines() -> list[dict]:
         "03-24",
         "采购发票 PI-L1",
         [("660205", 400.00, 0, {"dept_code": "DADM"}), ("220201", 0, 400.00, dict(S1))],
+    )
+    v += _voucher(
+        30,
+        "03-02",
+        "销售发票 SI-N1",
+        [("1122", 226.00, 0, dict(C1)), ("6001", 0, 200.00), ("22210108", 0, 26.00)],
     )
     # one of the two payments, without a number: two candidates for one line
     v += _voucher(29, "03-29", "付款 甲供应商", [("220201", 200.00, 0, dict(S1)), ("100201", 0, 200.00)])

@@ -80,6 +80,8 @@ POSTINGS = {
     "SINV|SI-K2": {("1122", "D"): "565.00", ("6001", "C"): "500.00", ("22210108", "C"): "65.00"},
     "REC|REC-K1": {("100201", "D"): "1130.00", ("1122", "C"): "1130.00"},
     "REC|REC-K2": {("100201", "D"): "565.00", ("1122", "C"): "565.00"},
+    "SINV|SI-N1": {("1122", "D"): "226.00", ("6001", "C"): "200.00", ("22210108", "C"): "26.00"},
+    "REC|REC-N1": {("100201", "D"): "226.00", ("1122", "C"): "226.00"},
 }
 
 STATUSES = {
@@ -114,6 +116,8 @@ STATUSES = {
     "REC-K1": "missing_in_gl",
     "REC-K2": "matched",
     "ADV-M1": "missing_in_gl",
+    "SI-N1": "matched",
+    "REC-N1": "timing",
 }
 
 #: Subledger movements of March from the documents (docstring): account -> amount, debit-positive
@@ -128,7 +132,7 @@ SUBLEDGER_MARCH = {
     "2241": "0.00",
     "1221": "0.00",
     "22210101": "589.56",
-    "22210108": "-585.00",
+    "22210108": "-611.00",
 }
 
 
@@ -223,12 +227,18 @@ def test_subledger_from_documents_alone(fixture_company_built):
 @pytest.mark.parametrize(
     ("account", "gl", "categories"),
     [
-        # AR: the one-cent invoice, the orphan journal, and the late receipt (its leg missing,
-        # its line unexplained by a document): 1,260.01 − 760.00 = 0.01 + 1,130.00 − 630.00
+        # AR: the one-cent invoice, the orphan journal, the late receipt (its leg missing, its
+        # line unexplained by a document) and REC-N1 posted in April:
+        # 1,486.01 − 760.00 = 0.01 + 1,130.00 − 630.00 + 226.00
         (
             "1122",
-            "1260.01",
-            {"amount_mismatch": "0.01", "missing_in_gl": "1130.00", "missing_in_business": "-630.00"},
+            "1486.01",
+            {
+                "amount_mismatch": "0.01",
+                "missing_in_gl": "1130.00",
+                "missing_in_business": "-630.00",
+                "timing": "226.00",
+            },
         ),
         # AP: PAY-F1 posted at today's rate (1,440.00 instead of 1,430.00); of PAY-L1 and
         # PAY-L2 (400.00) one line of 200.00 without number: −817.48 − (−627.48) = 10.00 − 200.00
