@@ -6,7 +6,7 @@ must agree to the cent.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
@@ -184,3 +184,84 @@ def test_business_events_and_references(built_warehouse):
     assert multi > 0  # batch receipts name two documents
     assert unmapped >= 1  # the legacy code finance never maintained
     assert drafts == 0
+
+
+def _average_rates(raw) -> dict[tuple[str, str], Decimal]:
+    """(period, currency) -> the mean of the period's daily rates into CNY, to 6 places."""
+    rates = raw.execute(
+        "select strftime(rate_date, '%Y-%m') as period, from_currency, rate from raw_finance.gl_fx_rates "
+        "where to_currency = 'CNY'"
+    ).df()
+    return {
+        (p, c): (sum(Decimal(str(r)) for r in g["rate"]) / len(g)).quantize(
+            Decimal("0.000001"), ROUND_HALF_UP
+        )
+        for (p, c), g in rates.groupby(["period", "from_currency"])
+    }
+
+
+def _to_cny(amount: Decimal, currency: str, period: str, rates) -> Decimal:
+    if currency == "CNY":
+        return amount
+    return (amount * rates[(period, currency)]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_expense_by_department_recomputed_from_the_raw_gl(built_warehouse):
+    """A second route, in Python from the raw GL lines and rates: selling (6601xx) and
+    administrative (6602xx) expense per org, period, department and account, net debit, in the
+    org's currency and at the period's average rate in CNY; the group adds the orgs' CNY."""
+    raw = built_warehouse.raw_connect()
+    try:
+        lines = raw.execute(
+            "select upper(trim(org_code)) as org_code, trim(period) as period, trim(account_code) as account, "
+            "coalesce(nullif(trim(dept_code), ''), '(none)') as dept, coalesce(debit, 0) - coalesce(credit, 0) as net "
+            "from raw_finance.gl_voucher_lines where regexp_matches(trim(account_code), '^660[12]')"
+        ).df()
+        base = dict(raw.execute("select org_code, base_currency from raw_erp.orgs").fetchall())
+        rates = _average_rates(raw)
+    finally:
+        raw.close()
+    want: dict[tuple, tuple] = {}
+    for (org, period, dept, account), g in lines.groupby(["org_code", "period", "dept", "account"]):
+        amount = sum((Decimal(str(n)) for n in g["net"]), Decimal("0"))
+        category = "selling" if account.startswith("6601") else "administrative"
+        want[(org, period, dept, account)] = (category, amount, _to_cny(amount, base[org], period, rates))
+    group: dict[tuple, Decimal] = {}
+    for (_, period, dept, account), (_, _, cny) in want.items():
+        group[(period, dept, account)] = group.get((period, dept, account), Decimal("0")) + cny
+    con = built_warehouse.connect()
+    try:
+        rows = con.execute(
+            "select org_code, period, dept_code, account_code, expense_category, amount, amount_rpt "
+            "from finance.expense_by_department"
+        ).fetchall()
+    finally:
+        con.close()
+    got = {(o, p, d, a): (c, amt, rpt) for o, p, d, a, c, amt, rpt in rows if o != "GROUP"}
+    assert {k for k, v in want.items()} == set(got)
+    assert got == want
+    assert {cat for cat, _, _ in want.values()} == {"selling", "administrative"}
+    assert {(p, d, a): rpt for o, p, d, a, _, _, rpt in rows if o == "GROUP"} == group
+    assert any(base[o] != "CNY" for o, *_ in want)  # a translated org is among them
+
+
+def test_sales_margin_translated_at_the_periods_average_rate(built_warehouse):
+    """Every foreign org's revenue and cost in CNY are its base amounts at the average of the
+    period's raw daily rates (not the closing rate), rounded to the cent."""
+    raw = built_warehouse.raw_connect()
+    try:
+        rates = _average_rates(raw)
+    finally:
+        raw.close()
+    con = built_warehouse.connect()
+    try:
+        rows = con.execute(
+            "select period, currency, revenue, cost_of_sales, revenue_rpt, cost_of_sales_rpt "
+            "from finance.sales_margin where org_code <> 'GROUP' and currency <> reporting_currency"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rows) > 10
+    for period, currency, revenue, cost, revenue_rpt, cost_rpt in rows:
+        assert revenue_rpt == _to_cny(revenue, currency, period, rates), (period, currency)
+        assert cost_rpt == _to_cny(cost, currency, period, rates), (period, currency)
