@@ -213,8 +213,9 @@ def test_expense_by_department_recomputed_from_the_raw_gl(built_warehouse):
     raw = built_warehouse.raw_connect()
     try:
         lines = raw.execute(
-            "select upper(trim(org_code)) as org_code, trim(period) as period, trim(account_code) as account, "
-            "coalesce(nullif(trim(dept_code), ''), '(none)') as dept, coalesce(debit, 0) - coalesce(credit, 0) as net "
+            "select upper(trim(org_code)) as org_code, trim(period) as period, "
+            "trim(account_code) as account, coalesce(nullif(trim(dept_code), ''), '(none)') as dept, "
+            "coalesce(debit, 0) - coalesce(credit, 0) as net "
             "from raw_finance.gl_voucher_lines where regexp_matches(trim(account_code), '^660[12]')"
         ).df()
         base = dict(raw.execute("select org_code, base_currency from raw_erp.orgs").fetchall())
@@ -238,7 +239,7 @@ def test_expense_by_department_recomputed_from_the_raw_gl(built_warehouse):
     finally:
         con.close()
     got = {(o, p, d, a): (c, amt, rpt) for o, p, d, a, c, amt, rpt in rows if o != "GROUP"}
-    assert {k for k, v in want.items()} == set(got)
+    assert set(want) == set(got)
     assert got == want
     assert {cat for cat, _, _ in want.values()} == {"selling", "administrative"}
     assert {(p, d, a): rpt for o, p, d, a, _, _, rpt in rows if o == "GROUP"} == group
