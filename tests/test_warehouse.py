@@ -266,3 +266,47 @@ def test_sales_margin_translated_at_the_periods_average_rate(built_warehouse):
     for period, currency, revenue, cost, revenue_rpt, cost_rpt in rows:
         assert revenue_rpt == _to_cny(revenue, currency, period, rates), (period, currency)
         assert cost_rpt == _to_cny(cost, currency, period, rates), (period, currency)
+
+
+def test_kpis_recomputed_from_the_raw_gl(built_warehouse):
+    """Each org's monthly KPIs from the raw GL lines by account code alone (企业会计准则 chart):
+    revenue = net credit of 6001/6051, cost of sales = net debit of 6401/6402, operating
+    expenses = net debit of 6601/6602 (销售、管理 and 研发 expenses), net profit = net credit of
+    every 6xxx account, and last month's revenue beside each month's."""
+    raw = built_warehouse.raw_connect()
+    try:
+        pl = raw.execute("""
+            select upper(trim(org_code)) as org_code, trim(period) as period,
+                sum(case when regexp_matches(trim(account_code), '^60(01|51)')
+                         then coalesce(credit, 0) - coalesce(debit, 0) else 0 end) as revenue,
+                sum(case when regexp_matches(trim(account_code), '^640[12]')
+                         then coalesce(debit, 0) - coalesce(credit, 0) else 0 end) as cost_of_sales,
+                sum(case when regexp_matches(trim(account_code), '^660[12]')
+                         then coalesce(debit, 0) - coalesce(credit, 0) else 0 end) as operating_expenses,
+                sum(case when starts_with(trim(account_code), '6')
+                         then coalesce(credit, 0) - coalesce(debit, 0) else 0 end) as net_profit
+            from raw_finance.gl_voucher_lines group by all""").df()
+    finally:
+        raw.close()
+    pl = pl.sort_values(["org_code", "period"])
+    months = pd.PeriodIndex(pl["period"], freq="M")
+    prev = pl.assign(period=(months + 1).strftime("%Y-%m"))[["org_code", "period", "revenue"]]
+    pl = pl.merge(
+        prev.rename(columns={"revenue": "revenue_prev_month"}), on=["org_code", "period"], how="left"
+    )
+    con = built_warehouse.connect()
+    try:
+        kpi = con.execute(
+            "select org_code, period, revenue, cost_of_sales, operating_expenses, net_profit, "
+            "revenue_prev_month from finance.kpi_monthly where org_code <> 'GROUP'"
+        ).df()
+    finally:
+        con.close()
+    both = pl.merge(kpi, on=["org_code", "period"], suffixes=("_gl", "_kpi"), validate="1:1")
+    assert len(both) == len(pl) > 10
+    for col in ("revenue", "cost_of_sales", "operating_expenses", "net_profit", "revenue_prev_month"):
+        gl = both[f"{col}_gl"].map(lambda v: None if pd.isna(v) else _cents(v))
+        got = both[f"{col}_kpi"].map(lambda v: None if pd.isna(v) else _cents(v))
+        first = both["period"] == both.groupby("org_code")["period"].transform("min")
+        off = both[(gl != got) & ~(first & (col == "revenue_prev_month"))]
+        assert off.empty, (col, off[["org_code", "period", f"{col}_gl", f"{col}_kpi"]].head())
