@@ -310,3 +310,33 @@ def test_kpis_recomputed_from_the_raw_gl(built_warehouse):
         first = both["period"] == both.groupby("org_code")["period"].transform("min")
         off = both[(gl != got) & ~(first & (col == "revenue_prev_month"))]
         assert off.empty, (col, off[["org_code", "period", f"{col}_gl", f"{col}_kpi"]].head())
+
+
+def test_open_invoices_age_from_the_raw_due_date(built_warehouse):
+    """Every open invoice ages from its own due date in the raw ERP tables (payment terms), not
+    from its invoice date: days past due = period end − raw due date, computed in Python."""
+    raw = built_warehouse.raw_connect()
+    try:
+        due = {
+            (ledger, str(no).strip().upper()): d
+            for ledger, table in (("AR", "customer_invoices"), ("AP", "supplier_invoices"))
+            for no, d in raw.execute(f"select invoice_no, due_date from raw_erp.{table}").fetchall()
+        }
+    finally:
+        raw.close()
+    con = built_warehouse.connect()
+    try:
+        items = con.execute(
+            "select ledger, item_key, period, invoice_date, due_date, days_past_due "
+            "from finance.subledger_open_items where is_invoice"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(items) > 100
+    later = 0
+    for ledger, key, period, invoice_date, due_date, days in items:
+        want = due[(ledger, key)]
+        end = (pd.Period(period, freq="M").end_time).date()
+        assert (due_date, days) == (want, (end - want).days), (ledger, key, period)
+        later += want > invoice_date
+    assert later > len(items) / 2  # most invoices have payment terms: the check can tell the dates apart
