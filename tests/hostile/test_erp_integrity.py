@@ -86,6 +86,9 @@ def test_an_unchanged_source_loads_nothing_and_same_second_rows_are_not_missed(p
     assert ingest(place).source("erp").rows == 0
     insert(db, "sales_orders", [so("SO2", "2026-01-01 09:00:00")])  # committed late, same second
     assert ingest(place).source("erp").rows == 1 and set(orders(place)) == {"SO1", "SO2"}
+    # committed later still, stamped 30 s before the newest row: inside the 60 s overlap window
+    insert(db, "sales_orders", [so("SO3", "2026-01-01 08:59:30")])
+    assert ingest(place).source("erp").rows == 1 and set(orders(place)) == {"SO1", "SO2", "SO3"}
 
 
 def four_orders_loaded(place: Path) -> Path:
