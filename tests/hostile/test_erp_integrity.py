@@ -89,6 +89,12 @@ def test_an_unchanged_source_loads_nothing_and_same_second_rows_are_not_missed(p
     # committed later still, stamped 30 s before the newest row: inside the 60 s overlap window
     insert(db, "sales_orders", [so("SO3", "2026-01-01 08:59:30")])
     assert ingest(place).source("erp").rows == 1 and set(orders(place)) == {"SO1", "SO2", "SO3"}
+    # a change to a known row, committed late and stamped before the newest row (the key is known,
+    # so only the overlap window can see it)
+    execute(
+        db, "update sales_orders set net_amount = 250, updated_at = '2026-01-01 08:59:50' where so_no = 'SO3'"
+    )
+    assert ingest(place).source("erp").rows == 1 and orders(place)["SO3"][1] == 250.0
 
 
 def four_orders_loaded(place: Path) -> Path:
