@@ -335,25 +335,19 @@ def documents() -> dict[str, list[dict]]:
         ],
         "raw_expense.employee_advances": [
             dict(
-                advance_no="ADV-H1",
+                advance_no=no,
                 org_code=ORG,
-                employee_code="E1",
-                advance_date=_d("03-01"),
+                employee_code=employee,
+                advance_date=_d(day),
                 currency="CNY",
-                amount=500.00,
+                amount=amount,
                 bank_account="ICBC-CNY-F1",
                 status="approved",
-            ),
-            dict(
-                advance_no="ADV-M1",
-                org_code=ORG,
-                employee_code="E2",
-                advance_date=_d("02-20"),
-                currency="CNY",
-                amount=100.00,
-                bank_account="ICBC-CNY-F1",
-                status="approved",
-            ),
+            )
+            for no, employee, day, amount in (
+                ("ADV-H1", "E1", "03-01", 500.00),
+                ("ADV-M1", "E2", "02-20", 100.00),
+            )
         ],
         "raw_expense.expense_claims": [
             dict(
