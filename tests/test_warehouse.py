@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
+from raw_rates import raw_period_rates
 
 pytestmark = pytest.mark.slow
 
@@ -187,17 +188,8 @@ def test_business_events_and_references(built_warehouse):
 
 
 def _average_rates(raw) -> dict[tuple[str, str], Decimal]:
-    """(period, currency) -> the mean of the period's daily rates into CNY, to 6 places."""
-    rates = raw.execute(
-        "select strftime(rate_date, '%Y-%m') as period, from_currency, rate from raw_finance.gl_fx_rates "
-        "where to_currency = 'CNY'"
-    ).df()
-    return {
-        (p, c): (sum(Decimal(str(r)) for r in g["rate"]) / len(g)).quantize(
-            Decimal("0.000001"), ROUND_HALF_UP
-        )
-        for (p, c), g in rates.groupby(["period", "from_currency"])
-    }
+    """(period, currency) -> the period's average rate into CNY (``raw_rates``)."""
+    return {(p, f): average for (p, f, t), (_, average, _) in raw_period_rates(raw).items() if t == "CNY"}
 
 
 def _to_cny(amount: Decimal, currency: str, period: str, rates) -> Decimal:

@@ -98,7 +98,7 @@ effects as (
     from supplier_invoice_lines where has_receipt
     union all
     select
-        case (select max(value) from {{ ref('posting_settings') }} where setting = 'price_difference_in')
+        case {{ posting_setting('price_difference_in') }}
             when 'variance' then 'PRICE_VARIANCE'
             when 'none' then 'NONE'
             else 'INVENTORY'

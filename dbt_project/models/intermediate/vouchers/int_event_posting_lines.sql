@@ -19,7 +19,7 @@ measures as (
 
 rules as (
     select * from {{ ref('posting_rules') }}
-    where rule_set = (select value from {{ ref('posting_settings') }} where setting = 'rule_set')
+    where rule_set = {{ posting_setting('rule_set') }}
 ),
 
 conditions as (

@@ -17,9 +17,7 @@ periods as (
 ),
 
 settings as (
-    select coalesce(max(case when setting = 'closed_period_policy' then value end), 'shift')
-        as closed_period_policy
-    from {{ ref('posting_settings') }}
+    select {{ posting_setting('closed_period_policy', "'shift'") }} as closed_period_policy
 ),
 
 missing as (

@@ -8,7 +8,7 @@ events as (
 ),
 
 settings as (
-    select value as rule_set from {{ ref('posting_settings') }} where setting = 'rule_set'
+    select {{ posting_setting('rule_set') }} as rule_set
 ),
 
 final as (

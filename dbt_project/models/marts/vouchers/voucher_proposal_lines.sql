@@ -30,8 +30,7 @@ names as (
 ),
 
 settings as (
-    select max(case when setting = 'rounding_account' then value end) as rounding_account
-    from {{ ref('posting_settings') }}
+    select {{ posting_setting('rounding_account') }} as rounding_account
 ),
 
 event_party as (
